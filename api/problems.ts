@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ERRORS, type ErrorCode, HubError, isHubError } from '../core/errors/index.js';
+
+/** An RFC 9457 problem document, with the catalogue code as an extension member. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance: string;
+  code: ErrorCode;
+  errors?: { pointer: string; code: string; message: string }[];
+}
+
+const PROBLEM_BASE = 'https://reserve-hub.ma/problems/';
+
+export function problemOf(error: HubError, instance: string): Problem {
+  const problem: Problem = {
+    type: PROBLEM_BASE + error.code,
+    title: error.code
+      .replace(/^HUB_ERR_/, '')
+      .replaceAll('_', ' ')
+      .toLowerCase(),
+    status: error.status,
+    detail: error.message,
+    instance,
+    code: error.code,
+  };
+  const issues = (error as HubError & { issues?: Problem['errors'] }).issues;
+  if (issues) problem.errors = issues;
+  return problem;
+}
+
+export function sendProblem(reply: FastifyReply, error: HubError, instance: string): FastifyReply {
+  if (error.kind === 'transient') reply.header('Retry-After', '5');
+  return reply.code(error.status).type('application/problem+json').send(problemOf(error, instance));
+}
+
+/** A HubError carrying per-field issues, for 400s on request validation. */
+export function badRequest(reason: string, issues: Problem['errors'] = []): HubError {
+  const e = new HubError('HUB_ERR_API_BAD_QUERY', { reason });
+  return Object.assign(e, { issues });
+}
+
+/**
+ * Maps every error to a problem document. Catalogue errors keep their code and status; Fastify's
+ * request validation errors become `HUB_ERR_API_BAD_QUERY` with JSON pointers; anything else is
+ * logged with an incident id and answered 500 without internals (no stack, no SQL).
+ */
+export function installProblemHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | HubError, request: FastifyRequest, reply: FastifyReply) => {
+    if (isHubError(error)) {
+      if (error.status >= 500) request.log.error({ err: error, detail: error.detail }, error.message);
+      return sendProblem(reply, error, request.url);
+    }
+    if ((error as FastifyError).validation) {
+      const ctx = (error as FastifyError).validationContext ?? 'request';
+      const issues = ((error as FastifyError).validation ?? []).map((v) => {
+        const extra = (v.params as { additionalProperty?: string }).additionalProperty;
+        const pointer = `/${ctx}${v.instancePath}${extra ? `/${extra}` : ''}`;
+        return {
+          pointer,
+          code: 'HUB_ERR_API_BAD_QUERY',
+          message: extra
+            ? `unknown ${ctx === 'querystring' ? 'filter' : 'field'} '${extra}'`
+            : `${v.message ?? 'invalid'}`,
+        };
+      });
+      const reason = issues.map((i) => `${i.pointer}: ${i.message}`).join('; ');
+      return sendProblem(reply, badRequest(reason, issues), request.url);
+    }
+    const status = (error as FastifyError).statusCode;
+    if (status && status >= 400 && status < 500) {
+      const e =
+        status === 404 ? new HubError('HUB_ERR_API_NOT_FOUND', { path: request.url }) : badRequest(error.message);
+      return sendProblem(reply.code(status), e, request.url);
+    }
+    const incident = randomUUID();
+    request.log.error({ err: error, incident }, 'unhandled error');
+    return sendProblem(reply, new HubError('HUB_ERR_API_INTERNAL', { incident }), request.url);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, new HubError('HUB_ERR_API_NOT_FOUND', { path: request.url.split('?')[0] ?? '' }), request.url),
+  );
+}
+
+export const problemSchema = {
+  type: 'object',
+  required: ['type', 'title', 'status', 'code'],
+  properties: {
+    type: { type: 'string' },
+    title: { type: 'string' },
+    status: { type: 'integer' },
+    detail: { type: 'string' },
+    instance: { type: 'string' },
+    code: { type: 'string', enum: Object.keys(ERRORS) },
+    errors: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { pointer: { type: 'string' }, code: { type: 'string' }, message: { type: 'string' } },
+      },
+    },
+  },
+} as const;

@@ -1,0 +1,79 @@
+import type { FastifyInstance } from 'fastify';
+import type { StockFilter, StockRow, WarehouseQuery } from '../../core/ports/index.js';
+import type { Principal } from '../auth/principal.js';
+import { problemSchema } from '../problems.js';
+
+const slug = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' } as const;
+
+export const stockRowSchema = {
+  type: 'object',
+  required: ['locationId', 'regionId', 'productId', 'unit', 'onHand'],
+  properties: {
+    locationId: { type: 'string' },
+    locationName: { type: 'string' },
+    regionId: { type: 'string' },
+    productId: { type: 'string' },
+    productName: { type: 'string' },
+    gtin: { type: ['string', 'null'] },
+    category: { type: 'string' },
+    lotNumber: { type: ['string', 'null'] },
+    unit: { type: 'string' },
+    onHand: { type: 'number' },
+    lastMovementAt: { type: 'string' },
+  },
+} as const;
+
+/** Regions a caller may read for a requested region filter: `[]` means nothing visible. */
+export function visibleRegions(
+  principal: Principal | undefined,
+  requested: string | undefined,
+): (string | undefined)[] {
+  const allowed = principal?.regions ?? null;
+  if (allowed === null) return [requested];
+  if (requested !== undefined) return allowed.includes(requested) ? [requested] : [];
+  return [...allowed];
+}
+
+/** `GET /v1/stock`: on-hand quantities by warehouse, product and lot, filtered. */
+export async function stockRoutes(app: FastifyInstance, opts: { warehouse: WarehouseQuery }): Promise<void> {
+  app.get<{ Querystring: Omit<StockFilter, 'limit'> & { limit?: number } }>(
+    '/v1/stock',
+    {
+      config: { scope: 'read' },
+      schema: {
+        summary: 'Stock on hand',
+        description: 'On-hand quantity per warehouse, product, lot and unit. Unknown filters are refused.',
+        tags: ['stock'],
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            region: slug,
+            warehouse: slug,
+            product: slug,
+            category: { type: 'string', pattern: '^[a-z][a-z-]{1,31}$' },
+            lot: { type: 'string', minLength: 1, maxLength: 64 },
+            limit: { type: 'integer', minimum: 1, maximum: 10000, default: 1000 },
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            required: ['items', 'count'],
+            properties: { items: { type: 'array', items: stockRowSchema }, count: { type: 'integer' } },
+          },
+          '4xx': problemSchema,
+          '5xx': problemSchema,
+        },
+      },
+    },
+    async (request) => {
+      const { region, ...rest } = request.query;
+      const items: StockRow[] = [];
+      for (const r of visibleRegions(request.principal, region)) {
+        items.push(...(await opts.warehouse.stockOnHand(r === undefined ? rest : { ...rest, region: r })));
+      }
+      return { items, count: items.length };
+    },
+  );
+}

@@ -1,0 +1,44 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { WarehouseQuery } from '../core/ports/index.js';
+import { authPlugin } from './auth/auth-plugin.js';
+import type { CredentialVerifier } from './auth/principal.js';
+import { installProblemHandlers } from './problems.js';
+import { type HealthProbe, healthRoutes } from './routes/health.js';
+import { locationRoutes } from './routes/locations.js';
+import { stockRoutes } from './routes/stock.js';
+
+export interface ApiOptions {
+  readonly warehouse: WarehouseQuery;
+  readonly verifier: CredentialVerifier;
+  readonly probe: HealthProbe;
+  readonly mode: 'embedded' | 'distributed';
+  readonly version: string;
+  /** A pino logger (redacting secrets); silent when absent. */
+  readonly logger?: FastifyBaseLogger;
+}
+
+/**
+ * Builds the HTTP API. The caller (the `hub` command) owns the adapters; the API only sees
+ * the ports. Unknown query parameters are refused (`removeAdditional: false`), never ignored.
+ */
+export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    bodyLimit: 1024 * 1024,
+    connectionTimeout: 30_000,
+    requestTimeout: 60_000,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: true } },
+  });
+  installProblemHandlers(app);
+  app.addHook('onSend', async (_request, reply) => {
+    reply.header('X-Content-Type-Options', 'nosniff');
+    reply.header('X-Frame-Options', 'DENY');
+    reply.header('Referrer-Policy', 'no-referrer');
+    reply.header('Cache-Control', reply.getHeader('Cache-Control') ?? 'no-store');
+  });
+  await authPlugin(app, { verifier: options.verifier });
+  await healthRoutes(app, { probe: options.probe, mode: options.mode, version: options.version });
+  await locationRoutes(app, { warehouse: options.warehouse });
+  await stockRoutes(app, { warehouse: options.warehouse });
+  return app;
+}

@@ -1,0 +1,112 @@
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { ApiKeyStore } from '../../api/auth/api-key-store.js';
+import { buildApi } from '../../api/server.js';
+import { connectorStatus, getConnector, runConnector } from '../../connectors/index.js';
+import { HubError } from '../../core/errors/index.js';
+import { composeHub } from '../compose.js';
+import { loadConfig, redactConfig } from '../config.js';
+import { connectorConfigFromHub } from '../connector-config.js';
+import { createLogger } from '../logger.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+/**
+ * `hub start`: the all-in-one process. It serves the API first (so `/health` answers while the
+ * history loads), then runs the configured connectors: the simulator's history followed by its
+ * steady flow, and the ledger poller when a ledger URL is set. In distributed mode it also runs
+ * the Kafka → ClickHouse sink. SIGINT/SIGTERM stop it gracefully.
+ */
+export async function startCommand(opts: { file: string | undefined; port?: string | undefined }): Promise<void> {
+  const config = loadConfig({ file: opts.file, overrides: { port: opts.port === undefined ? undefined : Number(opts.port) } });
+  const logger = createLogger(config.logLevel);
+  logger.info({ config: redactConfig(config) }, `starting reserve hub in ${config.mode} mode`);
+
+  const stop = new AbortController();
+  const hub = await composeHub(config, logger, stop.signal);
+  const steps = await hub.migrate();
+  for (const step of steps) logger.info(step, `migration ${step.name}: ${step.status}`);
+  const failed = steps.find((s) => s.status === 'failed');
+  if (failed) {
+    throw new HubError('HUB_ERR_WAREHOUSE_MIGRATION', { name: failed.name, engine: hub.warehouse.engine, reason: failed.error ?? '' });
+  }
+
+  const keys = new ApiKeyStore(join(config.dataDir, 'hub-state.sqlite'), { bootstrapKey: config.bootstrapApiKey });
+  if (!config.bootstrapApiKey && keys.activeCount() === 0) {
+    const { key } = keys.create({ name: 'first-start admin', scopes: ['admin'] });
+    // The only time this key is ever shown: it is stored hashed.
+    process.stderr.write(
+      `\n  An admin API key was created for this hub. It is shown once; store it now:\n\n    ${key}\n\n` +
+        `  Use it as: curl -H 'Authorization: Bearer ${key}' http://${config.host}:${config.port}/v1/stock\n\n`,
+    );
+  }
+
+  const app = await buildApi({
+    warehouse: hub.warehouse,
+    verifier: keys,
+    mode: config.mode,
+    version: pkg.version,
+    logger: logger.child({ component: 'api' }),
+    probe: async () => ({ ...(await hub.health()), connectors: connectorsHealth() }),
+  });
+  await app.listen({ port: config.port, host: config.host });
+  const base = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${(app.server.address() as { port: number }).port}`;
+  logger.info({ url: base }, `API on ${base}  (health ${base}/health, docs ${base}/docs, metrics ${base}/metrics)`);
+
+  await hub.startStreamSink();
+  const runs: Promise<unknown>[] = [];
+  if (config.simulator) runs.push(runSimulator());
+  if (config.ledgerPgUrl) runs.push(pollLedger());
+
+  let stopping = false;
+  const shutdown = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    stop.abort();
+    await Promise.allSettled(runs);
+    await app.close();
+    await hub.close();
+    keys.close();
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+
+  async function runSimulator(): Promise<void> {
+    const connector = getConnector('simulator');
+    const base = connectorConfigFromHub('simulator', config);
+    const report = await runConnector({ connector, config: base, sink: hub.sink, signal: stop.signal });
+    logger.info(report, `simulator history: ${report.recordsOut} records, ${report.deadLettered} dead-lettered`);
+    if (config.simulatorIntervalMs > 0 && !stop.signal.aborted) {
+      const steady = await runConnector({
+        connector,
+        config: { ...base, continuous: true, interval_ms: config.simulatorIntervalMs },
+        sink: hub.sink,
+        signal: stop.signal,
+      });
+      logger.info(steady, 'simulator flow stopped');
+    }
+  }
+
+  async function pollLedger(): Promise<void> {
+    const connector = getConnector('postgres-ledger');
+    while (!stop.signal.aborted) {
+      const report = await runConnector({
+        connector,
+        config: connectorConfigFromHub('postgres-ledger', config),
+        sink: hub.sink,
+        signal: stop.signal,
+      });
+      if (report.status !== 'succeeded') logger.warn(report, 'ledger run failed; retrying');
+      await new Promise((r) => setTimeout(r, config.ledgerPollMs));
+    }
+  }
+
+  function connectorsHealth() {
+    const status = connectorStatus();
+    const failing = Object.values(status).some((s) => s.status === 'failed');
+    return { status: failing ? ('degraded' as const) : ('up' as const), connectors: status };
+  }
+}

@@ -1,0 +1,109 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import type { ComponentHealth, MigrationStepResult, RecordSink, Warehouse } from '../core/ports/index.js';
+import { isHubError } from '../core/errors/index.js';
+import type { HubConfig } from './config.js';
+
+/** The wired hub: adapters chosen by configuration, behind the ports. */
+export interface Hub {
+  readonly config: HubConfig;
+  readonly warehouse: Warehouse;
+  /** Where connectors write: DuckDB (embedded) or Kafka (distributed). */
+  readonly sink: RecordSink;
+  /** Creates tables (and topics, in distributed mode). */
+  migrate(): Promise<MigrationStepResult[]>;
+  /** Starts the Kafka → ClickHouse sink inside this process (distributed mode only). */
+  startStreamSink(): Promise<void>;
+  health(): Promise<Record<string, ComponentHealth>>;
+  close(): Promise<void>;
+}
+
+/**
+ * Runs `attempt` until it succeeds, logging which component is down. Gives up only on a
+ * non-transient error or when `signal` aborts.
+ */
+export async function untilUp<T>(
+  component: string,
+  attempt: () => Promise<T>,
+  logger: Logger,
+  signal?: AbortSignal,
+): Promise<T> {
+  let delay = 500;
+  for (let tries = 1; ; tries++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (isHubError(error) && !error.retriable) throw error;
+      if (signal?.aborted) throw error;
+      logger.warn({ component, tries, err: (error as Error).message }, `${component} is down; retrying in ${delay} ms`);
+      await sleep(delay * (0.5 + Math.random() / 2), undefined, signal ? { signal } : undefined);
+      delay = Math.min(delay * 2, 15_000);
+    }
+  }
+}
+
+export async function composeHub(config: HubConfig, logger: Logger, signal?: AbortSignal): Promise<Hub> {
+  if (config.mode === 'embedded') {
+    const { createDuckDbWarehouse } = await import('../warehouse/index.js');
+    const warehouse = createDuckDbWarehouse({ dataDir: config.dataDir });
+    await warehouse.init();
+    return {
+      config,
+      warehouse,
+      sink: warehouse,
+      migrate: () => warehouse.migrate(),
+      startStreamSink: async () => {},
+      health: async () => ({ warehouse: await warehouse.health() }),
+      close: () => warehouse.close(),
+    };
+  }
+
+  const { createClickHouseWarehouse, KafkaRecordSink, FileStateStore, ensureTopics, hubTopics, startKafkaSink } =
+    await import('../warehouse/index.js');
+  const warehouse = createClickHouseWarehouse({ url: config.clickhouseUrl as string, database: config.clickhouseDatabase });
+  await untilUp('ClickHouse', () => warehouse.init(), logger, signal);
+  const brokers = config.kafkaBrokers as string;
+  const sink = new KafkaRecordSink({
+    brokers,
+    topicPrefix: config.kafkaTopicPrefix,
+    stateStore: new FileStateStore(config.dataDir),
+    logger,
+  });
+  await untilUp('Kafka', () => sink.init(), logger, signal);
+  let streamSink: { stop(): Promise<void> } | undefined;
+  return {
+    config,
+    warehouse,
+    sink,
+    migrate: async () => {
+      const steps = await warehouse.migrate();
+      const t0 = Date.now();
+      try {
+        await ensureTopics({
+          brokers,
+          topicPrefix: config.kafkaTopicPrefix,
+          partitions: config.kafkaPartitions,
+          replicationFactor: config.kafkaReplicationFactor,
+        });
+        return [...steps, { name: 'kafka-topics', status: 'applied', ms: Date.now() - t0 }];
+      } catch (error) {
+        return [...steps, { name: 'kafka-topics', status: 'failed', ms: Date.now() - t0, error: (error as Error).message }];
+      }
+    },
+    startStreamSink: async () => {
+      streamSink = await startKafkaSink({
+        brokers,
+        groupId: `${config.kafkaTopicPrefix}clickhouse-sink`,
+        topics: hubTopics(config.kafkaTopicPrefix),
+        writer: warehouse,
+        logger,
+      });
+    },
+    health: async () => ({ warehouse: await warehouse.health(), stream: await sink.health() }),
+    close: async () => {
+      await streamSink?.stop();
+      await sink.close();
+      await warehouse.close();
+    },
+  };
+}

@@ -1,0 +1,214 @@
+/**
+ * The one error catalogue. Codes read `HUB_ERR_<AREA>_<WHAT>`. Each entry has a kind (only
+ * `transient` errors are retried), an HTTP status for the API's RFC 9457 problems, and a
+ * message template whose `{name}` placeholders are filled from the error's params.
+ *
+ * `docs/errors.md` documents every entry; a test keeps the two in step.
+ */
+export type ErrorKind = 'config' | 'transient' | 'data' | 'system';
+
+export interface CatalogueEntry {
+  readonly kind: ErrorKind;
+  readonly status: number;
+  readonly message: string;
+}
+
+export const ERRORS = {
+  HUB_ERR_CONFIG_INVALID: {
+    kind: 'config',
+    status: 500,
+    message: 'Invalid configuration: {variable} {reason}',
+  },
+  HUB_ERR_CONFIG_FILE: {
+    kind: 'config',
+    status: 500,
+    message: 'Cannot read configuration file {path}: {reason}',
+  },
+  HUB_ERR_AUTH_MISSING: {
+    kind: 'data',
+    status: 401,
+    message: 'Missing credentials: send Authorization: Bearer <api key>',
+  },
+  HUB_ERR_AUTH_INVALID: {
+    kind: 'data',
+    status: 401,
+    message: 'Invalid or revoked credentials',
+  },
+  HUB_ERR_AUTH_FORBIDDEN: {
+    kind: 'data',
+    status: 403,
+    message: 'This credential lacks the scope {scope}',
+  },
+  HUB_ERR_API_BAD_QUERY: {
+    kind: 'data',
+    status: 400,
+    message: 'Invalid request: {reason}',
+  },
+  HUB_ERR_API_NOT_FOUND: {
+    kind: 'data',
+    status: 404,
+    message: 'No route or resource at {path}',
+  },
+  HUB_ERR_API_INTERNAL: {
+    kind: 'system',
+    status: 500,
+    message: 'Internal error; the incident id is {incident}',
+  },
+  HUB_ERR_WAREHOUSE_UNAVAILABLE: {
+    kind: 'transient',
+    status: 503,
+    message: 'The {engine} warehouse is unavailable: {reason}',
+  },
+  HUB_ERR_WAREHOUSE_QUERY: {
+    kind: 'system',
+    status: 500,
+    message: 'A {engine} warehouse query failed',
+  },
+  HUB_ERR_WAREHOUSE_MIGRATION: {
+    kind: 'system',
+    status: 500,
+    message: 'Migration {name} failed on {engine}: {reason}',
+  },
+  HUB_ERR_SQL_LITERAL: {
+    kind: 'data',
+    status: 400,
+    message: 'Value cannot be written as a SQL literal: {reason}',
+  },
+  HUB_ERR_STREAM_UNAVAILABLE: {
+    kind: 'transient',
+    status: 503,
+    message: 'The Kafka stream is unavailable: {reason}',
+  },
+  HUB_ERR_STREAM_DELIVERY: {
+    kind: 'transient',
+    status: 503,
+    message: 'Kafka did not acknowledge {count} message(s): {reason}',
+  },
+  HUB_ERR_STREAM_DECODE: {
+    kind: 'data',
+    status: 422,
+    message: 'Kafka message {topic}/{partition}@{offset} is not a hub CloudEvent: {reason}',
+  },
+  HUB_ERR_STREAM_STATE: {
+    kind: 'system',
+    status: 500,
+    message: 'Could not save the state of {connector}/{stream} after delivery: {reason}',
+  },
+  HUB_ERR_CONNECTOR_UNKNOWN: {
+    kind: 'config',
+    status: 404,
+    message: 'Unknown connector {name}; known connectors: {known}',
+  },
+  HUB_ERR_CONNECTOR_CONFIG: {
+    kind: 'config',
+    status: 400,
+    message: 'Invalid config for connector {name}: {reason}',
+  },
+  HUB_ERR_CONNECTOR_SOURCE: {
+    kind: 'transient',
+    status: 502,
+    message: 'Connector {name} could not read its source: {reason}',
+  },
+  HUB_ERR_CONNECTOR_FAILURE_BUDGET: {
+    kind: 'data',
+    status: 422,
+    message: 'Connector {name} exceeded its failure budget: {failed} of {total} records failed',
+  },
+  HUB_ERR_CONNECTOR_SOURCE_REFUSED: {
+    kind: 'config',
+    status: 502,
+    message: 'Connector {name} was refused by its source: {reason}',
+  },
+  HUB_ERR_CONNECTOR_PROTOCOL: {
+    kind: 'system',
+    status: 500,
+    message: 'Connector {name} broke the connector protocol: {reason}',
+  },
+  HUB_ERR_CONNECTOR_CRASHED: {
+    kind: 'system',
+    status: 500,
+    message: 'Connector {name} failed: {reason}',
+  },
+  HUB_ERR_MODEL_UNKNOWN_RESOURCE: {
+    kind: 'data',
+    status: 400,
+    message: 'Unknown resource type {resourceType}',
+  },
+  HUB_ERR_MODEL_SCHEMA: {
+    kind: 'data',
+    status: 422,
+    message: '{pointer} {reason}',
+  },
+  HUB_ERR_MODEL_REQUIRED: {
+    kind: 'data',
+    status: 422,
+    message: '{pointer} is required',
+  },
+  HUB_ERR_MODEL_UNKNOWN_FIELD: {
+    kind: 'data',
+    status: 422,
+    message: '{pointer} is not a field of the model; partner-specific data goes under extension',
+  },
+  HUB_ERR_MODEL_QUANTITY_SIGN: {
+    kind: 'data',
+    status: 422,
+    message: '{pointer} is {value} but must be {expected} {context}',
+  },
+  HUB_ERR_MODEL_UNIT_UNKNOWN: {
+    kind: 'data',
+    status: 422,
+    message: 'Unknown unit {unit}: use a UN/ECE Recommendation 20 or UCUM code the model knows',
+  },
+  HUB_ERR_MODEL_UNIT_INCOMPATIBLE: {
+    kind: 'data',
+    status: 422,
+    message: 'Cannot convert {from} ({fromDimension}) to {to} ({toDimension})',
+  },
+  HUB_ERR_MODEL_CHECK_DIGIT: {
+    kind: 'data',
+    status: 422,
+    message: '{pointer}: {scheme} {value} has a wrong check digit (expected {expected})',
+  },
+  HUB_ERR_MODEL_TIMESTAMP_OFFSET: {
+    kind: 'data',
+    status: 422,
+    message: '{pointer}: {value} is not an RFC 3339 date-time with an offset, such as 2023-09-08T23:11:00+01:00',
+  },
+  HUB_ERR_MODEL_DATE: {
+    kind: 'data',
+    status: 422,
+    message: '{pointer}: {value} is not a calendar date YYYY-MM-DD',
+  },
+  HUB_ERR_MODEL_LOT_DATES: {
+    kind: 'data',
+    status: 422,
+    message: '{pointer}: expiry {expiry} is not after the manufacture date {manufactured}',
+  },
+  HUB_ERR_MODEL_PERIOD: {
+    kind: 'data',
+    status: 422,
+    message: '{pointer}: the period ends ({end}) before it starts ({start})',
+  },
+  HUB_ERR_MODEL_STATUS_REGRESSION: {
+    kind: 'data',
+    status: 422,
+    message: '{pointer}: the status history goes backwards ({reason})',
+  },
+  HUB_ERR_MODEL_STATUS_CURRENT: {
+    kind: 'data',
+    status: 422,
+    message: '{pointer}: status {status} is not the last status of the history ({last})',
+  },
+  HUB_ERR_MODEL_JSON: {
+    kind: 'data',
+    status: 400,
+    message: 'Line {line} is not valid JSON: {reason}',
+  },
+  HUB_ERR_ENVELOPE_INVALID: {
+    kind: 'data',
+    status: 400,
+    message: 'Invalid CloudEvent: {reason}',
+  },
+} as const satisfies Record<string, CatalogueEntry>;
+
+export type ErrorCode = keyof typeof ERRORS;

@@ -1,0 +1,3 @@
+export type * from './record-sink.js';
+export type * from './resource.js';
+export type * from './warehouse.js';

@@ -1,0 +1,93 @@
+/** Health of one component, as reported by `GET /health`. */
+export interface ComponentHealth {
+  readonly status: 'up' | 'down' | 'degraded';
+  readonly detail?: string;
+  readonly [extra: string]: unknown;
+}
+
+/** The outcome of one migration step: returned, never thrown (Kysely's migrator habit). */
+export interface MigrationStepResult {
+  readonly name: string;
+  readonly status: 'applied' | 'skipped' | 'failed';
+  readonly ms: number;
+  readonly error?: string;
+}
+
+export type LocationKind = 'region' | 'platform' | 'warehouse' | 'zone' | 'delivery-site';
+
+export interface LocationRow {
+  readonly id: string;
+  readonly kind: LocationKind;
+  readonly nameFr: string;
+  readonly nameAr: string;
+  readonly regionId: string;
+  readonly parentId: string | null;
+  readonly gln: string | null;
+  readonly latitude: number | null;
+  readonly longitude: number | null;
+}
+
+export interface LocationFilter {
+  readonly kind?: LocationKind;
+  readonly region?: string;
+}
+
+export interface StockFilter {
+  /** Region slug, e.g. `souss-massa`. */
+  readonly region?: string;
+  /** Warehouse location id. */
+  readonly warehouse?: string;
+  /** Product id. */
+  readonly product?: string;
+  /** Product category code, e.g. `water`. */
+  readonly category?: string;
+  /** Lot number. */
+  readonly lot?: string;
+  /** Maximum number of rows; the adapter caps it. */
+  readonly limit?: number;
+}
+
+/** On-hand quantity of one product (and lot) in one warehouse. */
+export interface StockRow {
+  readonly locationId: string;
+  readonly locationName: string;
+  readonly regionId: string;
+  readonly productId: string;
+  readonly productName: string;
+  readonly gtin: string | null;
+  readonly category: string;
+  readonly lotNumber: string | null;
+  readonly unit: string;
+  readonly onHand: number;
+  /** RFC 3339 time of the newest movement counted. */
+  readonly lastMovementAt: string;
+}
+
+/**
+ * Read side of the warehouse, as the API sees it. Both adapters (DuckDB, ClickHouse) answer
+ * these with identical rows for identical data.
+ */
+export interface WarehouseQuery {
+  listLocations(filter: LocationFilter): Promise<LocationRow[]>;
+  stockOnHand(filter: StockFilter): Promise<StockRow[]>;
+}
+
+/** Lifecycle and schema management of a warehouse adapter. `init`/`close` are idempotent. */
+export interface Warehouse extends WarehouseQuery {
+  readonly engine: 'duckdb' | 'clickhouse';
+  init(): Promise<void>;
+  close(): Promise<void>;
+  migrate(): Promise<MigrationStepResult[]>;
+  health(): Promise<ComponentHealth>;
+}
+
+/**
+ * Write side of the warehouse, used by the Kafka sink in distributed mode (the embedded
+ * mode writes through its `RecordSink`, which also commits connector state in the same
+ * transaction). Inserts are idempotent on the canonical record id: a redelivered record is
+ * harmless.
+ */
+export interface WarehouseWriter {
+  insertRecords(records: readonly import('./resource.js').CanonicalResource[]): Promise<number>;
+  insertDeadLetters(deadLetters: readonly import('./record-sink.js').DeadLetter[]): Promise<number>;
+}
