@@ -1,3 +1,5 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { WarehouseQuery } from '../core/ports/index.js';
 import { authPlugin } from './auth/auth-plugin.js';
@@ -36,6 +38,20 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     reply.header('Referrer-Policy', 'no-referrer');
     reply.header('Cache-Control', reply.getHeader('Cache-Control') ?? 'no-store');
   });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Reserve Hub API',
+        version: options.version,
+        description: "Stock, movements and coordination data of Morocco's national emergency reserves.",
+      },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
+      security: [{ apiKey: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await authPlugin(app, { verifier: options.verifier });
   await healthRoutes(app, { probe: options.probe, mode: options.mode, version: options.version });
   await locationRoutes(app, { warehouse: options.warehouse });

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import type { ComponentHealth, MigrationStepResult, RecordSink, Warehouse } from '../core/ports/index.js';
 import { isHubError } from '../core/errors/index.js';
+import type { ComponentHealth, MigrationStepResult, RecordSink, Warehouse } from '../core/ports/index.js';
 import type { HubConfig } from './config.js';
 
 /** The wired hub: adapters chosen by configuration, behind the ports. */
@@ -60,7 +60,10 @@ export async function composeHub(config: HubConfig, logger: Logger, signal?: Abo
 
   const { createClickHouseWarehouse, KafkaRecordSink, FileStateStore, ensureTopics, hubTopics, startKafkaSink } =
     await import('../warehouse/index.js');
-  const warehouse = createClickHouseWarehouse({ url: config.clickhouseUrl as string, database: config.clickhouseDatabase });
+  const warehouse = createClickHouseWarehouse({
+    url: config.clickhouseUrl as string,
+    database: config.clickhouseDatabase,
+  });
   await untilUp('ClickHouse', () => warehouse.init(), logger, signal);
   const brokers = config.kafkaBrokers as string;
   const sink = new KafkaRecordSink({
@@ -87,7 +90,10 @@ export async function composeHub(config: HubConfig, logger: Logger, signal?: Abo
         });
         return [...steps, { name: 'kafka-topics', status: 'applied', ms: Date.now() - t0 }];
       } catch (error) {
-        return [...steps, { name: 'kafka-topics', status: 'failed', ms: Date.now() - t0, error: (error as Error).message }];
+        return [
+          ...steps,
+          { name: 'kafka-topics', status: 'failed', ms: Date.now() - t0, error: (error as Error).message },
+        ];
       }
     },
     startStreamSink: async () => {

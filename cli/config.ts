@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Ajv } from 'ajv';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parse as parseYaml } from 'yaml';
 import { HubError } from '../core/errors/index.js';
 
@@ -168,7 +168,7 @@ const prop = (k: Key): Record<string, unknown> => configSchema.properties[k] as 
 /** Names of settings whose values are secrets. */
 export const SECRET_KEYS: readonly Key[] = KEYS.filter((k) => prop(k)['x-secret'] === true);
 
-const ajv = new Ajv({ allErrors: false, strict: false });
+const ajv = new Ajv2020({ allErrors: false, strict: false });
 const validateConfig = ajv.compile(configSchema);
 
 function fromEnvString(key: Key, raw: string): unknown {

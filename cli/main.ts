@@ -40,7 +40,7 @@ program
     async (connector: string, opts: { file?: string; configJson?: string; seed?: number; movements?: number }) => {
       const { ingestCommand } = await import('./commands/ingest.js');
       const { file: inputFile, ...rest } = opts;
-    process.exitCode = await ingestCommand({ ...rest, file: globalConfigFile(), connector, inputFile });
+      process.exitCode = await ingestCommand({ ...rest, file: globalConfigFile(), connector, inputFile });
     },
   );
 

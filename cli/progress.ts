@@ -26,7 +26,10 @@ export function progress(label: string, total?: number): Progress {
     bar.start(total ?? 0, 0, { rate: 0, dl: 0 });
     return {
       update: (done, extra) =>
-        bar.update(done, { rate: Math.round(done / Math.max(0.001, (Date.now() - t0) / 1000)), dl: extra?.deadLettered ?? 0 }),
+        bar.update(done, {
+          rate: Math.round(done / Math.max(0.001, (Date.now() - t0) / 1000)),
+          dl: extra?.deadLettered ?? 0,
+        }),
       stop: () => bar.stop(),
     };
   }

@@ -28,7 +28,10 @@ export async function ingestCommand(opts: IngestOptions & { file?: string }): Pr
     try {
       overrides = JSON.parse(opts.configJson) as Record<string, unknown>;
     } catch (cause) {
-      throw new HubError('HUB_ERR_CONNECTOR_CONFIG', { name: opts.connector, reason: `--config-json is not JSON: ${(cause as Error).message}` });
+      throw new HubError('HUB_ERR_CONNECTOR_CONFIG', {
+        name: opts.connector,
+        reason: `--config-json is not JSON: ${(cause as Error).message}`,
+      });
     }
   }
   const connectorConfig: Record<string, unknown> = {
@@ -42,7 +45,12 @@ export async function ingestCommand(opts: IngestOptions & { file?: string }): Pr
   try {
     const steps = await hub.migrate();
     const failed = steps.find((s) => s.status === 'failed');
-    if (failed) throw new HubError('HUB_ERR_WAREHOUSE_MIGRATION', { name: failed.name, engine: hub.warehouse.engine, reason: failed.error ?? '' });
+    if (failed)
+      throw new HubError('HUB_ERR_WAREHOUSE_MIGRATION', {
+        name: failed.name,
+        engine: hub.warehouse.engine,
+        reason: failed.error ?? '',
+      });
     const total = typeof connectorConfig.movements === 'number' ? connectorConfig.movements : undefined;
     const bar = progress(`ingest ${opts.connector}`, total);
     const report = await runConnector({

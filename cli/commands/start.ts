@@ -1,5 +1,5 @@
-import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ApiKeyStore } from '../../api/auth/api-key-store.js';
 import { buildApi } from '../../api/server.js';
 import { connectorStatus, getConnector, runConnector } from '../../connectors/index.js';
@@ -18,7 +18,10 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
  * the Kafka → ClickHouse sink. SIGINT/SIGTERM stop it gracefully.
  */
 export async function startCommand(opts: { file: string | undefined; port?: string | undefined }): Promise<void> {
-  const config = loadConfig({ file: opts.file, overrides: { port: opts.port === undefined ? undefined : Number(opts.port) } });
+  const config = loadConfig({
+    file: opts.file,
+    overrides: { port: opts.port === undefined ? undefined : Number(opts.port) },
+  });
   const logger = createLogger(config.logLevel);
   logger.info({ config: redactConfig(config) }, `starting reserve hub in ${config.mode} mode`);
 
@@ -28,7 +31,11 @@ export async function startCommand(opts: { file: string | undefined; port?: stri
   for (const step of steps) logger.info(step, `migration ${step.name}: ${step.status}`);
   const failed = steps.find((s) => s.status === 'failed');
   if (failed) {
-    throw new HubError('HUB_ERR_WAREHOUSE_MIGRATION', { name: failed.name, engine: hub.warehouse.engine, reason: failed.error ?? '' });
+    throw new HubError('HUB_ERR_WAREHOUSE_MIGRATION', {
+      name: failed.name,
+      engine: hub.warehouse.engine,
+      reason: failed.error ?? '',
+    });
   }
 
   const keys = new ApiKeyStore(join(config.dataDir, 'hub-state.sqlite'), { bootstrapKey: config.bootstrapApiKey });

@@ -1,5 +1,5 @@
-import { RESOURCE_TYPES, type ResourceType, validateFile } from '../../core/index.js';
 import { HubError } from '../../core/errors/index.js';
+import { RESOURCE_TYPES, type ResourceType, validateFile } from '../../core/index.js';
 
 /**
  * `hub validate <ResourceType> <file>`: reads a JSON document (one resource or an array) or
