@@ -113,7 +113,7 @@ export async function startCommand(opts: { file: string | undefined; port?: stri
 
   function connectorsHealth() {
     const status = connectorStatus();
-    const failing = Object.values(status).some((s) => s.status === 'failed');
+    const failing = Object.values(status).some((s) => s.lastRun?.status === 'failed');
     return { status: failing ? ('degraded' as const) : ('up' as const), connectors: status };
   }
 }
