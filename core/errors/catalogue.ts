@@ -69,6 +69,11 @@ export const ERRORS = {
     status: 500,
     message: 'Migration {name} failed on {engine}: {reason}',
   },
+  HUB_ERR_WAREHOUSE_CLOSED: {
+    kind: 'system',
+    status: 500,
+    message: 'The {engine} warehouse is not open: init() was not called, or close() was',
+  },
   HUB_ERR_SQL_LITERAL: {
     kind: 'data',
     status: 400,
@@ -88,6 +93,11 @@ export const ERRORS = {
     kind: 'data',
     status: 422,
     message: 'Kafka message {topic}/{partition}@{offset} is not a hub CloudEvent: {reason}',
+  },
+  HUB_ERR_STREAM_MESSAGE_TOO_LARGE: {
+    kind: 'data',
+    status: 413,
+    message: 'A message for {topic} (key {key}, {bytes} bytes) is larger than Kafka accepts',
   },
   HUB_ERR_STREAM_STATE: {
     kind: 'system',
@@ -157,7 +167,7 @@ export const ERRORS = {
   HUB_ERR_MODEL_UNIT_UNKNOWN: {
     kind: 'data',
     status: 422,
-    message: 'Unknown unit {unit}: use a UN/ECE Recommendation 20 or UCUM code the model knows',
+    message: '{pointer}: unknown unit {unit}; use a UN/ECE Recommendation 20 or UCUM code the model knows',
   },
   HUB_ERR_MODEL_UNIT_INCOMPATIBLE: {
     kind: 'data',
@@ -212,3 +222,17 @@ export const ERRORS = {
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type ErrorCode = keyof typeof ERRORS;
+
+/**
+ * The user message of a catalogue entry, with its `{name}` placeholders filled from `params`
+ * (a placeholder without a param stays as written). `HubError` messages and validation issues
+ * both read this way.
+ */
+export function formatMessage(
+  code: ErrorCode,
+  params: Readonly<Record<string, string | number | boolean | null | undefined>>,
+): string {
+  return ERRORS[code].message.replace(/\{(\w+)\}/g, (whole, key: string) =>
+    params[key] === undefined ? whole : String(params[key]),
+  );
+}

@@ -1,0 +1,23 @@
+/**
+ * The built-in connectors, by name. `cli` looks connectors up here; a connector from outside
+ * the tree implements the same `Connector` contract (connectors/sdk) and is passed directly.
+ */
+import { HubError } from '../core/errors/index.js';
+import { postgresLedger } from './postgres-ledger/src/index.js';
+import type { Connector } from './sdk/connector.js';
+import { simulator } from './simulator/src/index.js';
+
+export const builtinConnectors: Readonly<Record<string, Connector>> = Object.freeze({
+  [simulator.name]: simulator,
+  [postgresLedger.name]: postgresLedger,
+});
+
+/** The built-in connector called `name`; throws `HUB_ERR_CONNECTOR_UNKNOWN` (kind `config`). */
+export function getConnector(name: string): Connector {
+  const c = Object.hasOwn(builtinConnectors, name) ? builtinConnectors[name] : undefined;
+  if (!c)
+    throw new HubError('HUB_ERR_CONNECTOR_UNKNOWN', { name, known: Object.keys(builtinConnectors).sort().join(', ') });
+  return c;
+}
+
+export * from './sdk/index.js';

@@ -1,0 +1,500 @@
+/**
+ * The connector runtime: drives one connector run into a `RecordSink`.
+ *
+ * - State is read from the sink per stream, and a stream's new state is handed to the sink
+ *   with the records before it: the sink commits it only once they are durable (Kafka
+ *   Connect's rule). A crash therefore resumes from the last durable checkpoint.
+ * - Every record is validated by core and stamped with its lineage. A refused record goes to
+ *   the dead letters with its source payload and its reasons; it is never dropped, and it
+ *   does not hold back the valid records around it.
+ * - Transient errors (`HubError` kind `transient`) are retried with exponential backoff and
+ *   full jitter: a sink write retries the same batch; a source error restarts the read from
+ *   the last committed state, discarding the uncommitted tail (it will be read again).
+ *   Any other error ends the run at once.
+ * - A failure budget bounds the refused records of a run; past it the run fails with
+ *   `HUB_ERR_CONNECTOR_FAILURE_BUDGET`, after committing what was read until then.
+ */
+import { lineageOf, validateResource, withLineage } from '../../core/index.js';
+import { HubError, isHubError } from '../../core/errors/index.js';
+import {
+  connectorLastRun,
+  recordsDeadLettered,
+  recordsIn as recordsInCounter,
+  recordsOut as recordsOutCounter,
+} from '../../core/observability/metrics.js';
+import type { CanonicalResource, DeadLetter, RecordSink } from '../../core/ports/index.js';
+import { validateConfig } from './config.js';
+import type { Connector, ConnectorState, LogMessage, Message, RecordError } from './connector.js';
+import { isTransient, pause, type RetryPolicy, backoffDelay, withRetry } from './retry.js';
+
+/** Bounds on the records a run may refuse before it fails. */
+export interface FailureBudget {
+  /** Fail when more than this fraction of the records read was refused. */
+  readonly maxFraction?: number;
+  /** Fail as soon as more than this many records were refused. */
+  readonly maxCount?: number;
+  /** Judge `maxFraction` mid-run only after this many records (always at the end of a run). */
+  readonly minSample?: number;
+}
+
+/** Every runtime default, in one place. */
+export const RUNTIME_DEFAULTS = Object.freeze({
+  /** Records + dead letters per sink write, at most; a checkpoint may write fewer. */
+  batchSize: 1000,
+  failureBudget: Object.freeze({ maxFraction: 0.1, minSample: 100 }) as FailureBudget,
+  retry: Object.freeze({ retries: 5, minDelayMs: 200, maxDelayMs: 15_000 }) as RetryPolicy,
+});
+
+export interface RunProgress {
+  readonly connector: string;
+  readonly stream: string;
+  readonly recordsIn: number;
+  readonly recordsOut: number;
+  readonly deadLettered: number;
+  /** Checkpoints committed so far in this run. */
+  readonly checkpoints: number;
+  /** The state committed with the last write, `undefined` when it did not move the state. */
+  readonly state: unknown;
+}
+
+export interface RunOptions<Config extends object> {
+  readonly connector: Connector<Config>;
+  readonly config: Partial<Config>;
+  readonly sink: RecordSink;
+  /** Default `RUNTIME_DEFAULTS.batchSize`. */
+  readonly batchSize?: number;
+  /** Default `RUNTIME_DEFAULTS.failureBudget`; `false` for none. */
+  readonly failureBudget?: FailureBudget | false;
+  /** Default `RUNTIME_DEFAULTS.retry`. */
+  readonly retry?: Partial<RetryPolicy>;
+  /** Ends the run after the current write; what is not yet committed is read again next time. */
+  readonly signal?: AbortSignal;
+  /** Called after every durable write. */
+  readonly onProgress?: (progress: RunProgress) => void;
+  /** The connector's log messages (secrets already redacted). Default: ignored. */
+  readonly onLog?: (message: LogMessage) => void;
+}
+
+export type RunStatus = 'succeeded' | 'failed' | 'aborted';
+
+export interface StreamRunReport {
+  readonly recordsIn: number;
+  readonly recordsOut: number;
+  readonly deadLettered: number;
+  readonly checkpoints: number;
+}
+
+export interface RunReport {
+  readonly connector: string;
+  readonly startedAt: string;
+  readonly endedAt: string;
+  readonly status: RunStatus;
+  /** Records and refused source rows read, including any read again after a retry. */
+  readonly recordsIn: number;
+  /** Valid records made durable. */
+  readonly recordsOut: number;
+  /** Refused records made durable in the dead letters. */
+  readonly deadLettered: number;
+  /** Checkpoints committed. */
+  readonly checkpoints: number;
+  /** Transient errors retried. */
+  readonly retries: number;
+  readonly streams: Readonly<Record<string, StreamRunReport>>;
+  readonly error?: { readonly code: string; readonly kind: string; readonly message: string };
+}
+
+/** What `/health` shows of a connector: its last run, its freshness and its errors. */
+export interface ConnectorStatus {
+  readonly connector: string;
+  readonly running: boolean;
+  readonly runs: number;
+  /** Failed runs plus transient errors retried, since the process started. */
+  readonly errorCount: number;
+  readonly lastRun?: RunReport;
+  /** RFC 3339 time of the last durable write of this connector. */
+  readonly lastCommitAt?: string;
+  /** Seconds since `lastCommitAt`, at the time of the call. */
+  readonly lagSeconds?: number;
+}
+
+interface StatusEntry {
+  running: number;
+  runs: number;
+  errorCount: number;
+  lastRun?: RunReport;
+  lastCommitAt?: number;
+}
+
+const statuses = new Map<string, StatusEntry>();
+
+function statusEntry(connector: string): StatusEntry {
+  let e = statuses.get(connector);
+  if (!e) {
+    e = { running: 0, runs: 0, errorCount: 0 };
+    statuses.set(connector, e);
+  }
+  return e;
+}
+
+/** The in-memory status of every connector that ran in this process, keyed by name. */
+export function connectorStatus(now: Date = new Date()): Record<string, ConnectorStatus> {
+  const out: Record<string, ConnectorStatus> = {};
+  for (const [name, e] of [...statuses].sort(([a], [b]) => a.localeCompare(b))) {
+    out[name] = {
+      connector: name,
+      running: e.running > 0,
+      runs: e.runs,
+      errorCount: e.errorCount,
+      ...(e.lastRun ? { lastRun: e.lastRun } : {}),
+      ...(e.lastCommitAt === undefined
+        ? {}
+        : {
+            lastCommitAt: new Date(e.lastCommitAt).toISOString(),
+            lagSeconds: Math.max(0, (now.getTime() - e.lastCommitAt) / 1000),
+          }),
+    };
+  }
+  return out;
+}
+
+/** Forgets every status (tests). */
+export function resetConnectorStatus(): void {
+  statuses.clear();
+}
+
+/**
+ * Stamps `meta.lineage` on `record` when it has none: connector, source system, source id,
+ * ingest time, and the JCS SHA-256 of the source payload. Returns a new object.
+ */
+export function stampLineage(
+  record: CanonicalResource,
+  ctx: { connector: string; sourceSystem: string; sourceId?: string; sourcePayload?: unknown; ingestedAt: string },
+): CanonicalResource {
+  if (record.meta?.lineage) return record;
+  return withLineage(
+    record,
+    lineageOf({
+      connector: ctx.connector,
+      sourceSystem: ctx.sourceSystem,
+      sourceId: ctx.sourceId ?? record.id,
+      payload: ctx.sourcePayload === undefined ? record : ctx.sourcePayload,
+      ingestedAt: ctx.ingestedAt,
+    }),
+  );
+}
+
+let lastMs = 0;
+let lastIso = '';
+
+/** The current time in RFC 3339, formatted at most once per millisecond. */
+function now(): string {
+  const ms = Date.now();
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
+}
+
+/** Signals that the run was aborted; never leaves this module. */
+class Aborted extends Error {}
+
+interface Buffer {
+  records: CanonicalResource[];
+  deadLetters: DeadLetter[];
+}
+
+interface StreamCounts {
+  recordsIn: number;
+  recordsOut: number;
+  deadLettered: number;
+  checkpoints: number;
+}
+
+/**
+ * Runs `connector` once into `sink` and returns the run's report; never throws for a
+ * failed run (the report says why). With a `continuous` source, runs until `signal` aborts.
+ */
+export async function runConnector<Config extends object>(options: RunOptions<Config>): Promise<RunReport> {
+  const { connector, sink, signal } = options;
+  const name = connector.name;
+  const batchSize = Math.max(1, options.batchSize ?? RUNTIME_DEFAULTS.batchSize);
+  const budget =
+    options.failureBudget === false ? undefined : (options.failureBudget ?? RUNTIME_DEFAULTS.failureBudget);
+  const policy: RetryPolicy = { ...RUNTIME_DEFAULTS.retry, ...options.retry };
+  const status = statusEntry(name);
+  const startedAt = new Date();
+  const counts = new Map<string, StreamCounts>();
+  const totals = { recordsIn: 0, recordsOut: 0, deadLettered: 0, checkpoints: 0, retries: 0, pendingDead: 0 };
+  let buffers = new Map<string, Buffer>();
+  let streamNames = new Set<string>();
+  let sourceSystem = name;
+
+  status.running++;
+  status.runs++;
+
+  const countsOf = (stream: string): StreamCounts => {
+    let c = counts.get(stream);
+    if (!c) {
+      c = { recordsIn: 0, recordsOut: 0, deadLettered: 0, checkpoints: 0 };
+      counts.set(stream, c);
+    }
+    return c;
+  };
+  const bufferOf = (stream: string): Buffer => {
+    let b = buffers.get(stream);
+    if (!b) {
+      b = { records: [], deadLetters: [] };
+      buffers.set(stream, b);
+    }
+    return b;
+  };
+  const onRetry = () => {
+    totals.retries++;
+    status.errorCount++;
+  };
+  const budgetError = () =>
+    new HubError('HUB_ERR_CONNECTOR_FAILURE_BUDGET', {
+      name,
+      failed: totals.deadLettered + totals.pendingDead,
+      total: totals.recordsIn,
+    });
+  const overFraction = (atEnd: boolean): boolean => {
+    if (budget?.maxFraction === undefined || totals.recordsIn === 0) return false;
+    if (!atEnd && totals.recordsIn < (budget.minSample ?? 0)) return false;
+    return totals.deadLettered / totals.recordsIn > budget.maxFraction;
+  };
+
+  /** Makes a stream's buffer durable with `state` (`undefined`: state unchanged). */
+  const flush = async (stream: string, state: unknown): Promise<void> => {
+    const buf = bufferOf(stream);
+    if (buf.records.length === 0 && buf.deadLetters.length === 0 && state === undefined) return;
+    const batch = { connector: name, stream, records: buf.records, deadLetters: buf.deadLetters, state };
+    buffers.set(stream, { records: [], deadLetters: [] });
+    try {
+      await withRetry(() => sink.write(batch), policy, { ...(signal ? { signal } : {}), onRetry });
+    } catch (err) {
+      if (typeof err === 'object' && err !== null) sinkErrors.add(err);
+      throw err;
+    }
+    const c = countsOf(stream);
+    c.recordsOut += batch.records.length;
+    c.deadLettered += batch.deadLetters.length;
+    totals.recordsOut += batch.records.length;
+    totals.deadLettered += batch.deadLetters.length;
+    totals.pendingDead -= batch.deadLetters.length;
+    if (state !== undefined) {
+      c.checkpoints++;
+      totals.checkpoints++;
+    }
+    recordsOutCounter.labels(name, stream).inc(batch.records.length);
+    recordsDeadLettered.labels(name, stream).inc(batch.deadLetters.length);
+    status.lastCommitAt = Date.now();
+    options.onProgress?.({
+      connector: name,
+      stream,
+      recordsIn: c.recordsIn,
+      recordsOut: c.recordsOut,
+      deadLettered: c.deadLettered,
+      checkpoints: c.checkpoints,
+      state,
+    });
+  };
+  const flushAll = async () => {
+    for (const stream of [...buffers.keys()]) await flush(stream, undefined);
+  };
+
+  const deadLetter = (stream: string, d: Omit<DeadLetter, 'connector' | 'stream' | 'failedAt'>) => {
+    bufferOf(stream).deadLetters.push({ connector: name, stream, failedAt: now(), ...d });
+    totals.pendingDead++;
+  };
+
+  const handle = async (m: Message): Promise<void> => {
+    if (m.type === 'log') {
+      options.onLog?.(m);
+      return;
+    }
+    if (!streamNames.has(m.stream)) {
+      throw new HubError('HUB_ERR_CONNECTOR_PROTOCOL', { name, reason: `message for undeclared stream ${m.stream}` });
+    }
+    if (m.type === 'state') {
+      await flush(m.stream, m.state);
+      if (overFraction(false)) throw budgetError();
+      if (signal?.aborted) throw new Aborted();
+      return;
+    }
+    const c = countsOf(m.stream);
+    c.recordsIn++;
+    totals.recordsIn++;
+    recordsInCounter.labels(name, m.stream).inc();
+    if (m.type === 'invalid') {
+      deadLetter(m.stream, {
+        ...(m.sourceId === undefined ? {} : { sourceId: m.sourceId }),
+        ...(m.resourceType === undefined ? {} : { resourceType: m.resourceType }),
+        errors: m.errors,
+        payload: m.payload,
+      });
+    } else {
+      const stamped = stampLineage(m.data, {
+        connector: name,
+        sourceSystem,
+        ...(m.sourceId === undefined ? {} : { sourceId: m.sourceId }),
+        sourcePayload: m.sourcePayload,
+        ingestedAt: now(),
+      });
+      const v = validate(stamped);
+      if (v.valid) bufferOf(m.stream).records.push(v.value);
+      else
+        deadLetter(m.stream, {
+          sourceId: m.sourceId ?? String(m.data.id),
+          ...(typeof m.data.resourceType === 'string' ? { resourceType: m.data.resourceType } : {}),
+          errors: v.errors,
+          payload: m.sourcePayload === undefined ? m.data : m.sourcePayload,
+        });
+    }
+    if (budget?.maxCount !== undefined && totals.deadLettered + totals.pendingDead > budget.maxCount) {
+      await flushAll();
+      throw budgetError();
+    }
+    const buf = bufferOf(m.stream);
+    // A full batch is made durable without moving the state: bounded memory, and a resume
+    // re-reads these records, which sinks store idempotently by id.
+    if (buf.records.length + buf.deadLetters.length >= batchSize) await flush(m.stream, undefined);
+  };
+
+  let outcome: { status: RunStatus; error?: unknown };
+  try {
+    const checked = validateConfig<Config>(connector.spec(), options.config);
+    if (!checked.valid) {
+      throw new HubError('HUB_ERR_CONNECTOR_CONFIG', { name, reason: checked.errors.join('; ') });
+    }
+    sourceSystem = connector.sourceSystem?.(options.config) ?? name;
+    const catalog = await connector.discover(options.config);
+    streamNames = new Set(catalog.streams.map((s) => s.name));
+
+    let attempt = 0;
+    for (;;) {
+      const state: Record<string, unknown> = {};
+      for (const s of streamNames) {
+        const st = await withRetry(() => sink.readState(name, s), policy, { ...(signal ? { signal } : {}), onRetry });
+        if (st !== undefined) state[s] = st;
+      }
+      const checkpointsBefore = totals.checkpoints;
+      try {
+        await consume(
+          connector.read(options.config, state as ConnectorState, signal ? { signal } : {}),
+          handle,
+          signal,
+        );
+        await flushAll();
+        break;
+      } catch (err) {
+        if (!isTransient(err) || isSinkError(err)) throw err;
+        if (totals.checkpoints > checkpointsBefore) attempt = 0;
+        if (attempt >= policy.retries) throw err;
+        // The uncommitted tail is dropped: the restarted read produces it again.
+        totals.pendingDead = 0;
+        buffers = new Map();
+        onRetry();
+        await pause(backoffDelay(attempt, policy), signal, new Aborted());
+        attempt++;
+      }
+    }
+    if (overFraction(true)) throw budgetError();
+    outcome = { status: 'succeeded' };
+  } catch (err) {
+    // A transient error seen while aborting is the abort cutting a retry short.
+    const aborted = err instanceof Aborted || (signal?.aborted === true && (isTransient(err) || !isHubError(err)));
+    outcome = aborted ? { status: 'aborted' } : { status: 'failed', error: err };
+  }
+
+  const endedAt = new Date();
+  if (outcome.status === 'failed') status.errorCount++;
+  const streams: Record<string, StreamRunReport> = {};
+  for (const [s, c] of counts) streams[s] = { ...c };
+  const report: RunReport = {
+    connector: name,
+    startedAt: startedAt.toISOString(),
+    endedAt: endedAt.toISOString(),
+    status: outcome.status,
+    recordsIn: totals.recordsIn,
+    recordsOut: totals.recordsOut,
+    deadLettered: totals.deadLettered,
+    checkpoints: totals.checkpoints,
+    retries: totals.retries,
+    streams,
+    ...(outcome.status === 'failed' ? { error: describeError(name, outcome.error) } : {}),
+  };
+  status.running--;
+  status.lastRun = report;
+  connectorLastRun.labels(name, outcome.status).set(endedAt.getTime() / 1000);
+  return report;
+}
+
+/**
+ * Iterates `source` until it ends, handing each message to `handle`. An abort ends the wait
+ * for the next message at once (an endless source may be sleeping) and closes the iterator.
+ */
+async function consume(
+  source: AsyncIterable<Message>,
+  handle: (m: Message) => Promise<void>,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const it = source[Symbol.asyncIterator]();
+  let aborted: Promise<never> | undefined;
+  let onAbort: (() => void) | undefined;
+  if (signal) {
+    aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(new Aborted());
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+    });
+    aborted.catch(() => {});
+  }
+  let finished = false;
+  try {
+    for (;;) {
+      const next = it.next();
+      const r = aborted ? await Promise.race([next, aborted]) : await next;
+      if (r.done) {
+        finished = true;
+        return;
+      }
+      await handle(r.value);
+    }
+  } finally {
+    if (signal && onAbort) signal.removeEventListener('abort', onAbort);
+    // Closing runs the source's `finally` blocks (connections, cursors). Not awaited when the
+    // source is stuck in a wait that the abort already cut short elsewhere.
+    if (!finished) void Promise.resolve(it.return?.()).catch(() => {});
+  }
+}
+
+/** Errors a sink raised have already had their retries inside `flush`. */
+const sinkErrors = new WeakSet<object>();
+function isSinkError(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && sinkErrors.has(err);
+}
+
+function validate(
+  record: CanonicalResource,
+): { valid: true; value: CanonicalResource } | { valid: false; errors: readonly RecordError[] } {
+  try {
+    const r = validateResource(record);
+    return r.valid
+      ? { valid: true, value: r.value as unknown as CanonicalResource }
+      : { valid: false, errors: r.errors };
+  } catch (err) {
+    if (isHubError(err) && err.kind === 'data') {
+      return { valid: false, errors: [{ pointer: '', code: err.code, message: err.message }] };
+    }
+    throw err;
+  }
+}
+
+function describeError(name: string, err: unknown): { code: string; kind: string; message: string } {
+  if (isHubError(err)) return { code: err.code, kind: err.kind, message: err.message };
+  const reason = err instanceof Error ? err.message : String(err);
+  const wrapped = new HubError('HUB_ERR_CONNECTOR_CRASHED', { name, reason });
+  return { code: wrapped.code, kind: wrapped.kind, message: wrapped.message };
+}

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { isHubError } from '../../core/errors/index.js';
+import { builtinConnectors, getConnector } from '../index.js';
+import { secretPaths } from '../sdk/config.js';
+
+describe('connector registry', () => {
+  it('lists the built-in connectors by name', () => {
+    expect(Object.keys(builtinConnectors).sort()).toEqual(['postgres-ledger', 'simulator']);
+    for (const [name, c] of Object.entries(builtinConnectors)) expect(c.name).toBe(name);
+    expect(getConnector('simulator')).toBe(builtinConnectors.simulator);
+  });
+
+  it('refuses an unknown name with a config error that lists the known ones', () => {
+    const err = (() => {
+      try {
+        getConnector('toString');
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(isHubError(err) && err.code === 'HUB_ERR_CONNECTOR_UNKNOWN' && err.kind === 'config').toBe(true);
+    expect((err as Error).message).toBe('Unknown connector toString; known connectors: postgres-ledger, simulator');
+  });
+
+  it('gives every connector a snake_case config spec, secrets marked', () => {
+    for (const c of Object.values(builtinConnectors)) {
+      const spec = c.spec();
+      expect(spec.type).toBe('object');
+      for (const key of Object.keys(spec.properties as object)) expect(key).toMatch(/^[a-z][a-z0-9_]*$/);
+    }
+    expect(secretPaths(getConnector('postgres-ledger').spec())).toEqual(['url']);
+  });
+});

@@ -1,0 +1,233 @@
+/**
+ * The distributed-mode warehouse on ClickHouse over HTTP: `Warehouse` (lifecycle, migrations,
+ * health), `WarehouseQuery` for the API and `WarehouseWriter` for the Kafka sink.
+ *
+ * Writes are at-least-once and idempotent on the canonical id (ReplacingMergeTree, read with
+ * FINAL: see clickhouse-migrations.ts). Rows are sent as JSONEachRow with
+ * `input_format_skip_unknown_fields=1`, one INSERT per table.
+ */
+import type { ClickHouseClient } from '@clickhouse/client';
+import { HubError } from '../../core/errors/index.js';
+import type {
+  CanonicalResource,
+  ComponentHealth,
+  DeadLetter,
+  LocationFilter,
+  LocationRow,
+  MigrationStepResult,
+  StockFilter,
+  StockRow,
+  Warehouse,
+  WarehouseWriter,
+} from '../../core/ports/index.js';
+import { type SqlFragment, sqlIdentifier } from '../sql/literal.js';
+import {
+  type DeadLetterDbRow,
+  type MovementDbRow,
+  type RecordRows,
+  toDeadLetterRows,
+  toRecordRows,
+} from '../sql/resource-rows.js';
+import {
+  clickhouseSql,
+  listLocationsSql,
+  stockOnHandSql,
+  toLocationRow,
+  toStockRow,
+} from '../sql/warehouse-queries.js';
+import {
+  CLICKHOUSE_DEFAULT_DATABASE,
+  type ClickHouseConnectionOptions,
+  clickhouseError,
+  createClickHouseClient,
+} from './clickhouse-client.js';
+import { migrateClickHouse } from './clickhouse-migrations.js';
+
+export interface ClickHouseWarehouseOptions extends ClickHouseConnectionOptions {
+  /**
+   * Apply pending migrations in `init()`. Default `false`: in the distributed mode many hub
+   * processes share the database, and migrations run once, by a command.
+   */
+  readonly migrateOnInit?: boolean;
+}
+
+/** `YYYY-MM-DD hh:mm:ss` in UTC, as ClickHouse's DateTime('UTC') reads it. */
+function dateTimeText(ms: number): string {
+  const iso = new Date(ms).toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
+}
+
+function movementJson(row: MovementDbRow): Record<string, unknown> {
+  return {
+    ...row,
+    occurred_at: dateTimeText(row.occurred_at),
+    occurred_at_ms: row.occurred_at % 1000,
+    ingested_at: dateTimeText(row.ingested_at),
+  };
+}
+
+function deadLetterJson(row: DeadLetterDbRow): Record<string, unknown> {
+  return { ...row, failed_at: dateTimeText(row.failed_at) };
+}
+
+export class ClickHouseWarehouse implements Warehouse, WarehouseWriter {
+  readonly engine = 'clickhouse';
+  readonly database: string;
+  readonly #options: ClickHouseWarehouseOptions;
+  #client: ClickHouseClient | undefined;
+  #opening: Promise<void> | undefined;
+
+  constructor(options: ClickHouseWarehouseOptions) {
+    this.#options = options;
+    this.database = options.database ?? CLICKHOUSE_DEFAULT_DATABASE;
+    sqlIdentifier(this.database); // refuses a name that is not a plain identifier, early
+  }
+
+  /** Creates the HTTP client and checks that the server answers. Idempotent. */
+  init(): Promise<void> {
+    this.#opening ??= this.#open().catch((error: unknown) => {
+      this.#opening = undefined;
+      throw error;
+    });
+    return this.#opening;
+  }
+
+  async #open(): Promise<void> {
+    const client = await createClickHouseClient(this.#options, this.database);
+    const ping = await client.ping();
+    if (!ping.success) {
+      await client.close();
+      throw clickhouseError(ping.error, `ping ${this.#options.url}`);
+    }
+    this.#client = client;
+    if (this.#options.migrateOnInit !== true) return;
+    const failed = (await this.migrate()).find((r) => r.status === 'failed');
+    if (failed !== undefined) {
+      await this.close();
+      throw new HubError(
+        'HUB_ERR_WAREHOUSE_MIGRATION',
+        { name: failed.name, engine: 'clickhouse', reason: failed.error ?? 'unknown' },
+        { detail: failed.error },
+      );
+    }
+  }
+
+  /** Closes the HTTP client. Idempotent. */
+  async close(): Promise<void> {
+    const client = this.#client;
+    this.#client = undefined;
+    this.#opening = undefined;
+    if (client !== undefined) await client.close();
+  }
+
+  #require(): ClickHouseClient {
+    if (this.#client === undefined) {
+      throw new HubError('HUB_ERR_WAREHOUSE_CLOSED', { engine: 'clickhouse' });
+    }
+    return this.#client;
+  }
+
+  async migrate(): Promise<MigrationStepResult[]> {
+    const client = this.#require();
+    // The database may not exist yet, and a client bound to it would be refused: create it
+    // through a client bound to `default`.
+    const admin = await createClickHouseClient(this.#options, 'default');
+    try {
+      return await migrateClickHouse(admin, client, this.database);
+    } finally {
+      await admin.close();
+    }
+  }
+
+  async health(): Promise<ComponentHealth> {
+    if (this.#client === undefined) return { status: 'down', detail: 'not open' };
+    try {
+      const rows = await this.#rows('health', 'SELECT version() AS version');
+      return { status: 'up', engine: 'clickhouse', version: String(rows[0]?.version ?? '') };
+    } catch (error) {
+      return { status: 'down', detail: clickhouseError(error, 'health').message };
+    }
+  }
+
+  /** Drops the database and everything in it. For tests' per-run databases. */
+  async dropDatabase(): Promise<void> {
+    this.#require();
+    const admin = await createClickHouseClient(this.#options, 'default');
+    try {
+      await admin.command({ query: `DROP DATABASE IF EXISTS ${sqlIdentifier(this.database).toSql('clickhouse')}` });
+    } catch (error) {
+      throw clickhouseError(error, `drop database ${this.database}`);
+    } finally {
+      await admin.close();
+    }
+  }
+
+  // --- WarehouseQuery ------------------------------------------------------------------------
+
+  async listLocations(filter: LocationFilter): Promise<LocationRow[]> {
+    return (await this.#rows('list locations', listLocationsSql(clickhouseSql, filter))).map(toLocationRow);
+  }
+
+  async stockOnHand(filter: StockFilter): Promise<StockRow[]> {
+    return (await this.#rows('stock on hand', stockOnHandSql(clickhouseSql, filter))).map(toStockRow);
+  }
+
+  async #rows(what: string, query: SqlFragment | string): Promise<Record<string, unknown>[]> {
+    const client = this.#require();
+    const text = typeof query === 'string' ? query : query.toSql('clickhouse');
+    try {
+      const result = await client.query({ query: text, format: 'JSONEachRow' });
+      return await result.json<Record<string, unknown>>();
+    } catch (error) {
+      throw clickhouseError(error, what);
+    }
+  }
+
+  // --- WarehouseWriter -----------------------------------------------------------------------
+
+  /**
+   * Inserts records, one INSERT per table. Idempotent on the record id: a redelivered record
+   * collapses with its first copy. Returns the number of rows sent (ClickHouse cannot tell
+   * cheaply which of them were already stored). Records no table can hold go to `dead_letters`.
+   */
+  async insertRecords(records: readonly CanonicalResource[]): Promise<number> {
+    const rows = toRecordRows(records);
+    const sent = await this.#insertRows(rows);
+    await this.#insert('dead_letters', toDeadLetterRows(rows.unmappable).map(deadLetterJson));
+    return sent;
+  }
+
+  /** Inserts dead letters; a redelivered one collapses with its first copy. Returns rows sent. */
+  async insertDeadLetters(deadLetters: readonly DeadLetter[]): Promise<number> {
+    return this.#insert('dead_letters', toDeadLetterRows(deadLetters).map(deadLetterJson));
+  }
+
+  async #insertRows(rows: RecordRows): Promise<number> {
+    // Dimensions first, so a reader never sees movements whose location is not yet there
+    // when both arrive in one batch.
+    const counts = await Promise.all([
+      this.#insert('locations', rows.locations),
+      this.#insert('products', rows.products),
+      this.#insert('lots', rows.lots),
+      this.#insert('resources', rows.resources),
+    ]);
+    const movements = await this.#insert('stock_movements', rows.stock_movements.map(movementJson));
+    return counts.reduce((a, b) => a + b, movements);
+  }
+
+  async #insert(table: string, values: readonly object[]): Promise<number> {
+    if (values.length === 0) return 0;
+    const client = this.#require();
+    try {
+      await client.insert({
+        table,
+        values: values as Record<string, unknown>[],
+        format: 'JSONEachRow',
+        clickhouse_settings: { input_format_skip_unknown_fields: 1 },
+      });
+      return values.length;
+    } catch (error) {
+      throw clickhouseError(error, `insert ${values.length} row(s) into ${table}`);
+    }
+  }
+}

@@ -1,0 +1,212 @@
+/**
+ * One contract, every engine (Kysely's PerDialect habit): the scenario of scenario.ts goes into
+ * DuckDB through the embedded path (RecordSink.write, one transaction per batch) and into
+ * ClickHouse through the distributed path (WarehouseWriter, as the Kafka sink does), and both
+ * must give the hand-computed answers — hence identical rows, which the last block checks
+ * directly, row for row.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isHubError } from '../../core/errors/index.js';
+import type { Warehouse, WarehouseWriter } from '../../core/ports/index.js';
+import { describeWithService, randomName } from '../../test/services.js';
+import { createClickHouseClient } from '../clickhouse/clickhouse-client.js';
+import { ClickHouseWarehouse } from '../clickhouse/clickhouse-warehouse.js';
+import { DuckDbWarehouse } from '../duckdb/duckdb-warehouse.js';
+import { BATCHES, DISTINCT_RECORDS, LOCATION_CASES, STOCK_CASES } from './scenario.js';
+
+type Engine = 'duckdb' | 'clickhouse';
+
+/** What the contract needs from an engine under test. */
+interface Harness {
+  readonly warehouse: Warehouse & WarehouseWriter;
+  /** Loads every scenario batch through the engine's own ingestion path. */
+  load(): Promise<void>;
+  /** Distinct rows of a table, as readers see them (after dedup), optionally filtered. */
+  count(table: string, where?: string): Promise<number>;
+  dispose(): Promise<void>;
+}
+
+type PerDialect<T> = { readonly [E in Engine]: T };
+
+const HARNESSES: PerDialect<(url: string) => Promise<Harness>> = {
+  async duckdb() {
+    const dataDir = await mkdtemp(join(tmpdir(), 'hub-contract-'));
+    const warehouse = new DuckDbWarehouse({ dataDir, migrateOnInit: false });
+    await warehouse.init();
+    return {
+      warehouse,
+      async load() {
+        for (const batch of BATCHES) await warehouse.write(batch);
+      },
+      async count(table, where = '1 = 1') {
+        // The file is this process's alone while open: look inside through a raw, read-only
+        // instance once the warehouse is closed, then reopen it.
+        await warehouse.close();
+        const { DuckDBInstance } = await import('@duckdb/node-api');
+        const raw = await DuckDBInstance.create(warehouse.path, { access_mode: 'READ_ONLY' });
+        try {
+          const conn = await raw.connect();
+          const reader = await conn.runAndReadAll(`SELECT count(*) AS n FROM ${table} WHERE ${where}`);
+          conn.closeSync();
+          return Number(reader.getRowObjectsJson()[0]?.n);
+        } finally {
+          raw.closeSync();
+          await warehouse.init();
+        }
+      },
+      async dispose() {
+        await warehouse.close();
+        await rm(dataDir, { recursive: true, force: true });
+      },
+    };
+  },
+  async clickhouse(url) {
+    const warehouse = new ClickHouseWarehouse({ url, database: randomName('hub_test') });
+    await warehouse.init();
+    let probe: ClickHouseClient | undefined;
+    return {
+      warehouse,
+      async load() {
+        for (const batch of BATCHES) {
+          await warehouse.insertRecords(batch.records);
+          await warehouse.insertDeadLetters(batch.deadLetters);
+        }
+      },
+      async count(table, where = '1 = 1') {
+        probe ??= await createClickHouseClient({ url }, warehouse.database);
+        const query = `SELECT count() AS n FROM ${table} FINAL WHERE ${where}`;
+        const result = await probe.query({ query, format: 'JSONEachRow' });
+        return Number((await result.json<{ n: string }>())[0]?.n);
+      },
+      async dispose() {
+        await probe?.close();
+        await warehouse.dropDatabase();
+        await warehouse.close();
+      },
+    };
+  },
+};
+
+function contract(engine: Engine, url: string): void {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await HARNESSES[engine](url);
+  });
+  afterAll(async () => {
+    await h?.dispose();
+  });
+
+  it('migrates a fresh database step by step, then skips every step', async () => {
+    const first = await h.warehouse.migrate();
+    expect(first.length).toBeGreaterThanOrEqual(3);
+    expect(first.every((step) => step.status === 'applied')).toBe(true);
+    expect(first.map((step) => step.name)).toEqual([...first.map((step) => step.name)].sort());
+    const again = await h.warehouse.migrate();
+    expect(again.map((s) => [s.name, s.status])).toEqual(first.map((s) => [s.name, 'skipped']));
+  });
+
+  it('reports itself up, and init is idempotent', async () => {
+    await h.warehouse.init();
+    await h.warehouse.init();
+    expect((await h.warehouse.health()).status).toBe('up');
+    expect(h.warehouse.engine).toBe(engine);
+  });
+
+  it('loads the scenario', async () => {
+    await h.load();
+  });
+
+  describe('stock on hand', () => {
+    it.each(STOCK_CASES.map((c) => [c.name, c] as const))('%s', async (_, c) => {
+      expect(await h.warehouse.stockOnHand(c.filter)).toEqual(c.expected);
+    });
+
+    it('caps the limit at 10,000 and treats nonsense limits sanely', async () => {
+      expect(await h.warehouse.stockOnHand({ limit: 1_000_000 })).toHaveLength(5);
+      expect(await h.warehouse.stockOnHand({ limit: 0 })).toHaveLength(1);
+      expect(await h.warehouse.stockOnHand({ limit: Number.NaN })).toHaveLength(5);
+    });
+  });
+
+  describe('locations', () => {
+    it.each(LOCATION_CASES.map((c) => [c.name, c] as const))('%s', async (_, c) => {
+      expect(await h.warehouse.listLocations(c.filter)).toEqual(c.expected);
+    });
+  });
+
+  it('stores each record and each dead letter once, whatever was redelivered', async () => {
+    const tables = ['locations', 'products', 'lots', 'stock_movements', 'resources', 'dead_letters'];
+    const counts: Record<string, number> = {};
+    for (const t of tables) counts[t] = await h.count(t);
+    expect(counts).toEqual({
+      locations: 5,
+      products: 3,
+      lots: 1,
+      stock_movements: 15,
+      resources: 1,
+      dead_letters: 1,
+    });
+    expect(tables.slice(0, 5).reduce((sum, t) => sum + (counts[t] ?? 0), 0)).toBe(DISTINCT_RECORDS);
+    // The lot's dates survive both engines' Date types.
+    expect(await h.count('lots', "expiry = '2027-06-30' AND manufactured = '2025-06-30'")).toBe(1);
+  });
+
+  it('gives the same answers after the whole scenario is delivered a second time', async () => {
+    await h.load();
+    for (const c of STOCK_CASES) expect(await h.warehouse.stockOnHand(c.filter)).toEqual(c.expected);
+    for (const c of LOCATION_CASES) expect(await h.warehouse.listLocations(c.filter)).toEqual(c.expected);
+    expect(await h.count('stock_movements')).toBe(15);
+    expect(await h.count('dead_letters')).toBe(1);
+  });
+
+  it('is closed after close (twice), with a catalogue error', async () => {
+    await h.warehouse.close();
+    await h.warehouse.close();
+    expect((await h.warehouse.health()).status).toBe('down');
+    const error = await h.warehouse.stockOnHand({}).catch((e: unknown) => e);
+    expect(isHubError(error) && error.code).toBe('HUB_ERR_WAREHOUSE_CLOSED');
+    await h.warehouse.init();
+    expect(await h.warehouse.stockOnHand({})).toEqual(STOCK_CASES[0]?.expected);
+  });
+}
+
+describe('warehouse contract: duckdb', () => contract('duckdb', ''));
+
+describeWithService('clickhouse', 'warehouse contract: clickhouse', (url) => contract('clickhouse', url));
+
+describeWithService('clickhouse', 'warehouse contract: duckdb and clickhouse give identical rows', (url) => {
+  const harness: Partial<Record<Engine, Harness>> = {};
+  beforeAll(async () => {
+    for (const engine of ['duckdb', 'clickhouse'] as const) {
+      const h = await HARNESSES[engine](url);
+      harness[engine] = h;
+      await h.warehouse.migrate();
+      await h.load();
+    }
+  });
+  afterAll(async () => {
+    await Promise.all(Object.values(harness).map((h) => h.dispose()));
+  });
+
+  it.each(STOCK_CASES.map((c) => [c.name, c.filter] as const))('stock on hand: %s', async (_, filter) => {
+    const [duck, click] = await Promise.all([
+      harness.duckdb?.warehouse.stockOnHand(filter),
+      harness.clickhouse?.warehouse.stockOnHand(filter),
+    ]);
+    expect(duck).toBeDefined();
+    expect(click).toEqual(duck);
+  });
+
+  it.each(LOCATION_CASES.map((c) => [c.name, c.filter] as const))('locations: %s', async (_, filter) => {
+    const [duck, click] = await Promise.all([
+      harness.duckdb?.warehouse.listLocations(filter),
+      harness.clickhouse?.warehouse.listLocations(filter),
+    ]);
+    expect(duck).toBeDefined();
+    expect(click).toEqual(duck);
+  });
+});
