@@ -58,7 +58,7 @@ export async function composeHub(config: HubConfig, logger: Logger, signal?: Abo
     };
   }
 
-  const { createClickHouseWarehouse, KafkaRecordSink, FileStateStore, ensureTopics, hubTopics, startKafkaSink } =
+  const { createClickHouseWarehouse, KafkaRecordSink, FileStateStore, ensureTopics, startKafkaSink } =
     await import('../warehouse/index.js');
   const warehouse = createClickHouseWarehouse({
     url: config.clickhouseUrl as string,
@@ -78,29 +78,20 @@ export async function composeHub(config: HubConfig, logger: Logger, signal?: Abo
     config,
     warehouse,
     sink,
-    migrate: async () => {
-      const steps = await warehouse.migrate();
-      const t0 = Date.now();
-      try {
-        await ensureTopics({
-          brokers,
-          topicPrefix: config.kafkaTopicPrefix,
-          partitions: config.kafkaPartitions,
-          replicationFactor: config.kafkaReplicationFactor,
-        });
-        return [...steps, { name: 'kafka-topics', status: 'applied', ms: Date.now() - t0 }];
-      } catch (error) {
-        return [
-          ...steps,
-          { name: 'kafka-topics', status: 'failed', ms: Date.now() - t0, error: (error as Error).message },
-        ];
-      }
-    },
+    migrate: async () => [
+      ...(await warehouse.migrate()),
+      ...(await ensureTopics({
+        brokers,
+        topicPrefix: config.kafkaTopicPrefix,
+        partitions: config.kafkaPartitions,
+        replicationFactor: config.kafkaReplicationFactor,
+      })),
+    ],
     startStreamSink: async () => {
       streamSink = await startKafkaSink({
         brokers,
         groupId: `${config.kafkaTopicPrefix}clickhouse-sink`,
-        topics: hubTopics(config.kafkaTopicPrefix),
+        topicPrefix: config.kafkaTopicPrefix,
         writer: warehouse,
         logger,
       });

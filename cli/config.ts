@@ -98,6 +98,13 @@ export const configSchema = {
       'x-secret': true,
       description: 'PostgreSQL URL of the central stock ledger; enables the `postgres-ledger` connector.',
     },
+    ledgerTable: {
+      type: 'string',
+      pattern: '^[A-Za-z_][A-Za-z0-9_]{0,62}(\\.[A-Za-z_][A-Za-z0-9_]{0,62})?$',
+      default: 'stock_ledger',
+      'x-env': 'HUB_LEDGER_TABLE',
+      description: 'Ledger table, optionally schema-qualified (`ledger.stock_ledger`).',
+    },
     ledgerPollMs: {
       type: 'integer',
       minimum: 100,

@@ -28,3 +28,8 @@ export function createDuckDbWarehouse(options: DuckDbWarehouseOptions): Warehous
 export function createClickHouseWarehouse(options: ClickHouseWarehouseOptions): Warehouse & WarehouseWriter {
   return new ClickHouseWarehouse(options);
 }
+
+// Distributed-mode stream adapters. node-rdkafka itself loads lazily inside their `init()`, so
+// importing them here costs the embedded mode nothing.
+export * from './kafka/index.js';
+export * from './sink/index.js';

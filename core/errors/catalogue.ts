@@ -92,7 +92,7 @@ export const ERRORS = {
   HUB_ERR_STREAM_DECODE: {
     kind: 'data',
     status: 422,
-    message: 'Kafka message {topic}/{partition}@{offset} is not a hub CloudEvent: {reason}',
+    message: 'Kafka message {topic}/{partition}@{offset} cannot be decoded: {reason}',
   },
   HUB_ERR_STREAM_MESSAGE_TOO_LARGE: {
     kind: 'data',

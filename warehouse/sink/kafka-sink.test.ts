@@ -1,0 +1,337 @@
+import { describe, expect, it } from 'vitest';
+import { HubError } from '../../core/errors/index.js';
+import type { CanonicalResource, DeadLetter, WarehouseWriter } from '../../core/ports/index.js';
+import { encodeDeadLetter, encodeRecord, type IncomingMessage } from '../kafka/messages.js';
+import { type KafkaSink, startKafkaSink } from './kafka-sink.js';
+import type { ConsumerClient, RebalanceKind, TopicPartition, TopicPartitionOffset } from './sink-consumer.js';
+
+const TOPIC = 'test.stock-movements';
+
+/** A consumer group of one: partitions are message lists; it records commits and pauses. */
+class FakeConsumer implements ConsumerClient {
+  readonly logs: string[] = [];
+  readonly commits: TopicPartitionOffset[][] = [];
+  readonly paused = new Set<number>();
+  readonly #partitions = new Map<number, IncomingMessage[]>();
+  readonly #position = new Map<number, number>();
+  #onRebalance: ((kind: RebalanceKind, partitions: TopicPartition[]) => void) | undefined;
+  disconnected = false;
+
+  add(partition: number, value: Buffer | null, headers: Array<Record<string, string>> = [], key = 'k'): void {
+    const list = this.#partitions.get(partition) ?? [];
+    list.push({ topic: TOPIC, partition, offset: list.length, key, value, headers });
+    this.#partitions.set(partition, list);
+  }
+
+  addRecord(partition: number, record: CanonicalResource): void {
+    const m = encodeRecord(record, 'simulator', 'test.');
+    this.add(partition, m.value, m.headers, m.key);
+  }
+
+  async connect(): Promise<void> {}
+
+  subscribe(
+    _topics: readonly string[],
+    onRebalance: (kind: RebalanceKind, partitions: TopicPartition[]) => void,
+  ): void {
+    this.#onRebalance = onRebalance;
+    this.rebalance('assign', [...this.#partitions.keys()]);
+  }
+
+  rebalance(kind: RebalanceKind, partitions: number[]): void {
+    this.#onRebalance?.(
+      kind,
+      partitions.map((partition) => ({ topic: TOPIC, partition })),
+    );
+    if (kind === 'revoke') {
+      // Like librdkafka: the next owner starts again from the last committed offset.
+      for (const p of partitions) this.#position.set(p, this.committed(p));
+    }
+  }
+
+  committed(partition: number): number {
+    let offset = 0;
+    for (const commit of this.commits) for (const c of commit) if (c.partition === partition) offset = c.offset;
+    return offset;
+  }
+
+  async consume(max: number, timeoutMs: number): Promise<IncomingMessage[]> {
+    const out: IncomingMessage[] = [];
+    for (const [partition, list] of this.#partitions) {
+      if (this.paused.has(partition)) continue;
+      let position = this.#position.get(partition) ?? 0;
+      while (out.length < max && position < list.length) out.push(list[position++] as IncomingMessage);
+      this.#position.set(partition, position);
+    }
+    if (out.length === 0) await new Promise((resolve) => setTimeout(resolve, timeoutMs));
+    return out;
+  }
+
+  commitSync(offsets: readonly TopicPartitionOffset[]): void {
+    this.logs.push(`commit ${offsets.map((o) => `${o.partition}:${o.offset}`).join(',')}`);
+    this.commits.push([...offsets]);
+  }
+
+  pause(partitions: readonly TopicPartition[]): void {
+    for (const p of partitions) this.paused.add(p.partition);
+  }
+
+  resume(partitions: readonly TopicPartition[]): void {
+    for (const p of partitions) this.paused.delete(p.partition);
+  }
+
+  async disconnect(): Promise<void> {
+    this.disconnected = true;
+  }
+}
+
+/** An in-memory warehouse, idempotent on id, that can be told to fail or to hold its answer. */
+class FakeWriter implements WarehouseWriter {
+  readonly records = new Map<string, CanonicalResource>();
+  readonly deadLetters: DeadLetter[] = [];
+  readonly calls: number[] = [];
+  failures: unknown[] = [];
+  refuse = new Set<string>();
+  hold: Promise<void> | undefined;
+
+  constructor(readonly log: string[]) {}
+
+  async insertRecords(records: readonly CanonicalResource[]): Promise<number> {
+    this.calls.push(records.length);
+    await this.hold;
+    if (this.failures.length > 0) throw this.failures.shift();
+    const bad = records.find((r) => this.refuse.has(r.id));
+    if (bad) throw new HubError('HUB_ERR_SQL_LITERAL', { reason: `bad ${bad.id}` });
+    for (const r of records) this.records.set(r.id, r);
+    this.log.push(`write ${records.length}`);
+    return records.length;
+  }
+
+  async insertDeadLetters(deadLetters: readonly DeadLetter[]): Promise<number> {
+    this.deadLetters.push(...deadLetters);
+    this.log.push(`dead ${deadLetters.length}`);
+    return deadLetters.length;
+  }
+}
+
+function movement(i: number): CanonicalResource {
+  return {
+    resourceType: 'StockMovement',
+    id: `mv-${i}`,
+    movementType: 'receipt',
+    occurredAt: '2025-03-01T08:00:00+01:00',
+    location: { reference: 'Location/w1' },
+    product: { reference: 'Product/p1' },
+    quantity: { value: i + 1, unit: 'EA' },
+  };
+}
+
+async function until(condition: () => boolean, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+async function start(
+  consumer: FakeConsumer,
+  writer: FakeWriter,
+  batchSize = 10,
+  batchMs = 50,
+  retryInitialMs = 5,
+): Promise<KafkaSink> {
+  return startKafkaSink({
+    brokers: 'fake:9092',
+    groupId: 'test',
+    topics: [TOPIC],
+    writer,
+    batchSize,
+    batchMs,
+    retryInitialMs,
+    retryMaxMs: Math.max(20, retryInitialMs),
+    createConsumer: () => consumer,
+  });
+}
+
+describe('startKafkaSink', () => {
+  it('writes full batches, flushes the rest on time, and commits offset + 1 after each write', async () => {
+    const consumer = new FakeConsumer();
+    for (let i = 0; i < 25; i++) consumer.addRecord(0, movement(i));
+    const writer = new FakeWriter(consumer.logs);
+    const sink = await start(consumer, writer);
+    await until(() => writer.records.size === 25 && consumer.committed(0) === 25);
+    await sink.stop();
+    expect(writer.calls).toEqual([10, 10, 5]);
+    expect(consumer.logs).toEqual(['write 10', 'commit 0:10', 'write 10', 'commit 0:20', 'write 5', 'commit 0:25']);
+    expect(sink.stats()).toMatchObject({ consumed: 25, records: 25, batches: 3, buffered: 0 });
+  });
+
+  it('commits nothing while the writer has not answered', async () => {
+    const consumer = new FakeConsumer();
+    for (let i = 0; i < 5; i++) consumer.addRecord(0, movement(i));
+    const writer = new FakeWriter(consumer.logs);
+    let release = () => {};
+    writer.hold = new Promise((resolve) => {
+      release = resolve;
+    });
+    const sink = await start(consumer, writer);
+    await until(() => writer.calls.length === 1);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(consumer.commits).toEqual([]);
+    release();
+    await until(() => consumer.committed(0) === 5);
+    await sink.stop();
+  });
+
+  it('retries transient writer errors without committing, then commits once written', async () => {
+    const consumer = new FakeConsumer();
+    for (let i = 0; i < 3; i++) consumer.addRecord(0, movement(i));
+    const writer = new FakeWriter(consumer.logs);
+    writer.failures = [
+      new HubError('HUB_ERR_WAREHOUSE_UNAVAILABLE', { engine: 'clickhouse', reason: 'ECONNREFUSED' }),
+      new Error('socket hang up'),
+    ];
+    const sink = await start(consumer, writer);
+    await until(() => consumer.committed(0) === 3);
+    await sink.stop();
+    expect(writer.calls).toEqual([3, 3, 3]);
+    expect(consumer.logs).toEqual(['write 3', 'commit 0:3']);
+    expect(sink.stats().retries).toBe(2);
+  });
+
+  it('sends an undecodable message to dead letters with its raw bytes and keeps going', async () => {
+    const consumer = new FakeConsumer();
+    consumer.addRecord(0, movement(1));
+    consumer.add(0, Buffer.from([0xff, 0xfe, 0x00, 0x01]), [{ ce_specversion: '1.0' }]);
+    consumer.add(0, Buffer.from('{"not":"an event"}'));
+    consumer.addRecord(0, movement(2));
+    const writer = new FakeWriter(consumer.logs);
+    const sink = await start(consumer, writer);
+    await until(() => consumer.committed(0) === 4);
+    await sink.stop();
+    expect([...writer.records.keys()]).toEqual(['mv-1', 'mv-2']);
+    expect(writer.deadLetters).toHaveLength(2);
+    const [binary, text] = writer.deadLetters;
+    expect(binary).toMatchObject({
+      connector: 'kafka-sink',
+      stream: TOPIC,
+      sourceId: `${TOPIC}/0@1`,
+      errors: [{ code: 'HUB_ERR_ENVELOPE_INVALID', pointer: '/data' }],
+      payload: { offset: 1, value: Buffer.from([0xff, 0xfe, 0x00, 0x01]).toString('base64'), valueEncoding: 'base64' },
+    });
+    expect(text?.payload).toMatchObject({ offset: 2, value: '{"not":"an event"}', valueEncoding: 'utf8' });
+    expect(sink.stats()).toMatchObject({ poison: 2, records: 2, deadLetters: 2 });
+  });
+
+  it('dead-letters a valid envelope whose data breaks the schema; passes dead-letter events through', async () => {
+    const consumer = new FakeConsumer();
+    const { quantity: _dropped, ...noQuantity } = movement(1);
+    consumer.addRecord(0, noQuantity as CanonicalResource);
+    const refused: DeadLetter = {
+      connector: 'simulator',
+      stream: 'stock_movements',
+      sourceId: 'row-7',
+      errors: [{ pointer: '/gtin', code: 'HUB_ERR_MODEL_CHECK_DIGIT', message: 'bad check digit' }],
+      payload: 'row 7,raw,line',
+      failedAt: '2025-03-01T08:00:00+01:00',
+    };
+    const m = encodeDeadLetter(refused, 'test.');
+    consumer.add(0, m.value, m.headers, m.key);
+    const writer = new FakeWriter(consumer.logs);
+    const sink = await start(consumer, writer);
+    await until(() => consumer.committed(0) === 2);
+    await sink.stop();
+    expect(writer.records.size).toBe(0);
+    expect(writer.deadLetters).toMatchObject([
+      { connector: 'kafka-sink', errors: [{ code: 'HUB_ERR_MODEL_REQUIRED', pointer: '/data/quantity' }] },
+      refused,
+    ]);
+    expect(sink.stats()).toMatchObject({ poison: 1, deadLetters: 2 });
+  });
+
+  it('isolates records the warehouse refuses as bad data into dead letters', async () => {
+    const consumer = new FakeConsumer();
+    for (let i = 0; i < 8; i++) consumer.addRecord(0, movement(i));
+    const writer = new FakeWriter(consumer.logs);
+    writer.refuse = new Set(['mv-5']);
+    const sink = await start(consumer, writer);
+    await until(() => consumer.committed(0) === 8);
+    await sink.stop();
+    expect([...writer.records.keys()].sort()).toEqual(['mv-0', 'mv-1', 'mv-2', 'mv-3', 'mv-4', 'mv-6', 'mv-7']);
+    expect(writer.deadLetters).toMatchObject([
+      { sourceId: 'mv-5', resourceType: 'StockMovement', errors: [{ code: 'HUB_ERR_SQL_LITERAL' }] },
+    ]);
+  });
+
+  it('pauses fetching while a full batch waits for the writer, and resumes after', async () => {
+    const consumer = new FakeConsumer();
+    for (let i = 0; i < 30; i++) consumer.addRecord(0, movement(i));
+    const writer = new FakeWriter(consumer.logs);
+    let release = () => {};
+    writer.hold = new Promise((resolve) => {
+      release = resolve;
+    });
+    const sink = await start(consumer, writer, 10);
+    await until(() => consumer.paused.has(0));
+    expect(sink.stats()).toMatchObject({ paused: true, inFlight: 10, buffered: 10 });
+    release();
+    await until(() => consumer.committed(0) === 30);
+    expect(consumer.paused.size).toBe(0);
+    await sink.stop();
+  });
+
+  it('on revoke drops what it buffered for lost partitions and never commits them', async () => {
+    const consumer = new FakeConsumer();
+    for (let i = 0; i < 4; i++) consumer.addRecord(0, movement(i));
+    for (let i = 4; i < 8; i++) consumer.addRecord(1, movement(i));
+    const writer = new FakeWriter(consumer.logs);
+    let release = () => {};
+    writer.hold = new Promise((resolve) => {
+      release = resolve;
+    });
+    const sink = await start(consumer, writer, 100, 10);
+    await until(() => writer.calls.length === 1);
+    consumer.rebalance('revoke', [1]);
+    release();
+    await until(() => consumer.commits.length === 1);
+    await sink.stop();
+    expect(consumer.commits).toEqual([[{ topic: TOPIC, partition: 0, offset: 4 }]]);
+    expect(sink.stats().assignment).toEqual([{ topic: TOPIC, partition: 0 }]);
+  });
+
+  it('stop() finishes the batch in flight, commits it and disconnects', async () => {
+    const consumer = new FakeConsumer();
+    for (let i = 0; i < 5; i++) consumer.addRecord(0, movement(i));
+    const writer = new FakeWriter(consumer.logs);
+    let release = () => {};
+    writer.hold = new Promise((resolve) => {
+      release = resolve;
+    });
+    const sink = await start(consumer, writer);
+    await until(() => writer.calls.length === 1);
+    const stopping = sink.stop();
+    setTimeout(release, 50);
+    await stopping;
+    expect(consumer.committed(0)).toBe(5);
+    expect(consumer.disconnected).toBe(true);
+    await sink.stop();
+  });
+
+  it('stop() during a retry backoff returns at once and commits nothing, not even later batches', async () => {
+    const consumer = new FakeConsumer();
+    for (let i = 0; i < 15; i++) consumer.addRecord(0, movement(i));
+    const writer = new FakeWriter(consumer.logs);
+    // Fails once, then would accept: the 5 buffered records must still not be committed past
+    // the 10 that were never written.
+    writer.failures = [new HubError('HUB_ERR_WAREHOUSE_UNAVAILABLE', { engine: 'clickhouse', reason: 'down' })];
+    const sink = await start(consumer, writer, 10, 10, 60_000);
+    await until(() => writer.calls.length === 1 && sink.stats().buffered === 5);
+    const started = Date.now();
+    await sink.stop();
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(consumer.commits).toEqual([]);
+    expect(consumer.disconnected).toBe(true);
+    expect(sink.stats().lastError).toMatch(/unavailable/);
+  });
+});

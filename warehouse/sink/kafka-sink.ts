@@ -1,0 +1,413 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { HubError, isHubError } from '../../core/errors/index.js';
+import { sinkBatchSeconds } from '../../core/observability/metrics.js';
+import type { CanonicalResource, DeadLetter, WarehouseWriter } from '../../core/ports/index.js';
+import type { LibrdkafkaConfig } from '../kafka/kafka-record-sink.js';
+import { type StreamLogger, silentLogger } from '../kafka/logger.js';
+import { decodeMessage, type IncomingMessage } from '../kafka/messages.js';
+import { brokerList, describeRdkafkaError } from '../kafka/rdkafka.js';
+import { DEFAULT_TOPIC_PREFIX, hubTopics } from '../kafka/topics.js';
+import {
+  type ConsumerClient,
+  type ConsumerFactory,
+  type RebalanceKind,
+  rdkafkaConsumer,
+  type TopicPartition,
+  type TopicPartitionOffset,
+} from './sink-consumer.js';
+
+export interface KafkaSinkOptions {
+  /** Bootstrap brokers, `host:port` (a list, or one comma-separated string). Required. */
+  readonly brokers: string | readonly string[];
+  /** Consumer group: every hub process with the same group shares the partitions. Required. */
+  readonly groupId: string;
+  /** Where records and dead letters go. Inserts must be idempotent on the record id. Required. */
+  readonly writer: WarehouseWriter;
+  /** Topics to read. Default: every hub topic under `topicPrefix`. */
+  readonly topics?: readonly string[];
+  /** Prefix of the hub topics, used only when `topics` is not given. Default `hub.`. */
+  readonly topicPrefix?: string;
+  /** A batch is written once it holds this many messages… Default 10000. */
+  readonly batchSize?: number;
+  /** …or once its oldest message waited this long (ms). Default 200. */
+  readonly batchMs?: number;
+  /** First retry delay after a failed write (ms); doubles up to `retryMaxMs`. Default 100. */
+  readonly retryInitialMs?: number;
+  /** Longest retry delay (ms). Default 30000. */
+  readonly retryMaxMs?: number;
+  /** librdkafka `client.id`. Default `reserve-hub-sink`. */
+  readonly clientId?: string;
+  /** How long `startKafkaSink` waits for the cluster's metadata. Default 10000. */
+  readonly connectTimeoutMs?: number;
+  /** Extra librdkafka consumer properties (security, tuning), applied over the defaults. */
+  readonly librdkafka?: LibrdkafkaConfig;
+  /** Default: silent. */
+  readonly logger?: StreamLogger;
+  /** Builds the consumer. Default: node-rdkafka's `KafkaConsumer`. Override in tests. */
+  readonly createConsumer?: ConsumerFactory;
+}
+
+export interface KafkaSinkStats {
+  /** Messages read from Kafka (redeliveries included). */
+  readonly consumed: number;
+  /** Records acknowledged by the writer. */
+  readonly records: number;
+  /** Dead letters acknowledged by the writer: dead-letter messages, poison messages, refused records. */
+  readonly deadLetters: number;
+  /** Messages that could not be decoded (each also counted in `deadLetters` once written). */
+  readonly poison: number;
+  /** Batches written and committed. */
+  readonly batches: number;
+  /** Writer calls retried after an error. */
+  readonly retries: number;
+  readonly commitFailures: number;
+  /** Messages read but not yet handed to the writer. */
+  readonly buffered: number;
+  /** Messages handed to the writer whose offsets are not committed yet. */
+  readonly inFlight: number;
+  readonly paused: boolean;
+  readonly assignment: readonly TopicPartition[];
+  /** RFC 3339 time of the last successful commit. */
+  readonly lastCommitAt: string | null;
+  readonly lastError: string | null;
+}
+
+export interface KafkaSink {
+  /** Stops reading, finishes and commits the batch in flight, then leaves the group. Idempotent. */
+  stop(): Promise<void>;
+  stats(): KafkaSinkStats;
+}
+
+/**
+ * Starts the distributed mode's sink: a consumer group member that reads the hub topics,
+ * decodes the CloudEvents, writes records and dead letters to the warehouse in batches, and
+ * commits offsets only after the writer acknowledged them. At-least-once: anything not
+ * committed is read again after a crash or a rebalance, and the writer's inserts are
+ * idempotent on the record id.
+ *
+ * Resolves once connected and subscribed; throws `HUB_ERR_STREAM_UNAVAILABLE` if the
+ * cluster cannot be reached.
+ */
+export async function startKafkaSink(options: KafkaSinkOptions): Promise<KafkaSink> {
+  const logger = options.logger ?? silentLogger;
+  const factory = options.createConsumer ?? rdkafkaConsumer(options.connectTimeoutMs ?? 10_000);
+  const consumer = factory(sinkConsumerConfig(options), logger);
+  try {
+    await consumer.connect();
+  } catch (cause) {
+    await consumer.disconnect().catch(() => undefined);
+    throw new HubError('HUB_ERR_STREAM_UNAVAILABLE', { reason: describeRdkafkaError(cause) }, { cause });
+  }
+  const runner = new SinkRunner(consumer, options, logger);
+  runner.start(options.topics ?? hubTopics(options.topicPrefix ?? DEFAULT_TOPIC_PREFIX).map((t) => t.name));
+  return { stop: () => runner.stop(), stats: () => runner.stats() };
+}
+
+/** The librdkafka consumer properties of the sink (defaults, then `librdkafka`). */
+export function sinkConsumerConfig(options: KafkaSinkOptions): LibrdkafkaConfig {
+  return {
+    'metadata.broker.list': brokerList(options.brokers),
+    'group.id': options.groupId,
+    'client.id': options.clientId ?? 'reserve-hub-sink',
+    // Offsets are committed by hand, after the writer acknowledged the batch.
+    'enable.auto.commit': false,
+    'auto.offset.reset': 'earliest',
+    // Splits each topic's partitions across the members, so the heavy stock-movements topic
+    // is shared. cooperative-sticky balances partition counts over all topics together, and
+    // was seen handing a new member only the quiet topics while one member kept every movement.
+    'partition.assignment.strategy': 'range',
+    'enable.partition.eof': false,
+    'socket.keepalive.enable': true,
+    ...options.librdkafka,
+  };
+}
+
+type Item =
+  | { readonly kind: 'record'; readonly record: CanonicalResource; readonly at: TopicPartitionOffset }
+  | { readonly kind: 'dead-letter'; readonly deadLetter: DeadLetter; readonly at: TopicPartitionOffset };
+
+class Stopped extends Error {}
+
+const tpKey = (tp: TopicPartition): string => `${tp.topic}\u0000${tp.partition}`;
+
+/** The sink's loop: read, buffer, write one batch at a time, commit. */
+class SinkRunner {
+  readonly #consumer: ConsumerClient;
+  readonly #writer: WarehouseWriter;
+  readonly #logger: StreamLogger;
+  readonly #batchSize: number;
+  readonly #batchMs: number;
+  readonly #retryInitialMs: number;
+  readonly #retryMaxMs: number;
+  readonly #assignment = new Map<string, TopicPartition>();
+  #buffer: Item[] = [];
+  #bufferSince = 0;
+  #flushing: Promise<void> | undefined;
+  #inFlight = 0;
+  #paused = false;
+  #stopping = false;
+  #unacknowledged = false;
+  // Cuts a retry's backoff short when the sink stops.
+  readonly #stopSignal = new AbortController();
+  #loop: Promise<void> | undefined;
+  #stopped: Promise<void> | undefined;
+  #counts = { consumed: 0, records: 0, deadLetters: 0, poison: 0, batches: 0, retries: 0, commitFailures: 0 };
+  #lastCommitAt: string | null = null;
+  #lastError: string | null = null;
+
+  constructor(consumer: ConsumerClient, options: KafkaSinkOptions, logger: StreamLogger) {
+    this.#consumer = consumer;
+    this.#writer = options.writer;
+    this.#logger = logger;
+    this.#batchSize = options.batchSize ?? 10_000;
+    this.#batchMs = options.batchMs ?? 200;
+    this.#retryInitialMs = options.retryInitialMs ?? 100;
+    this.#retryMaxMs = options.retryMaxMs ?? 30_000;
+  }
+
+  start(topics: readonly string[]): void {
+    this.#consumer.subscribe(topics, (kind, partitions) => this.#rebalance(kind, partitions));
+    this.#loop = this.#run();
+  }
+
+  stats(): KafkaSinkStats {
+    return {
+      ...this.#counts,
+      buffered: this.#buffer.length,
+      inFlight: this.#inFlight,
+      paused: this.#paused,
+      assignment: [...this.#assignment.values()],
+      lastCommitAt: this.#lastCommitAt,
+      lastError: this.#lastError,
+    };
+  }
+
+  stop(): Promise<void> {
+    this.#stopped ??= (async () => {
+      this.#stopping = true;
+      this.#stopSignal.abort();
+      await this.#loop;
+      await this.#flushing;
+      // What was read but not yet written gets one attempt; if it fails it is simply read
+      // again by whoever owns the partitions next.
+      if (this.#buffer.length > 0 && !this.#unacknowledged) await this.#flush(this.#buffer.splice(0));
+      await this.#consumer.disconnect();
+    })();
+    return this.#stopped;
+  }
+
+  async #run(): Promise<void> {
+    let backoff = this.#retryInitialMs;
+    // Short waits keep the time-based flush on schedule and keep polling while paused, so the
+    // group never sees this member as stuck even when the writer is down for minutes.
+    const wait = Math.max(10, Math.min(100, Math.floor(this.#batchMs / 2)));
+    while (!this.#stopping) {
+      let messages: IncomingMessage[];
+      try {
+        const room = this.#batchSize - this.#buffer.length;
+        messages = await this.#consumer.consume(room > 0 ? Math.min(room, 1000) : 1, wait);
+        backoff = this.#retryInitialMs;
+      } catch (err) {
+        this.#lastError = describeRdkafkaError(err);
+        this.#logger.warn({ err: this.#lastError }, 'kafka sink consume failed');
+        await sleep(backoff, undefined, { signal: this.#stopSignal.signal }).catch(() => undefined);
+        backoff = Math.min(backoff * 2, this.#retryMaxMs);
+        continue;
+      }
+      for (const message of messages) this.#accept(message);
+      this.#maybeFlush();
+    }
+  }
+
+  #accept(message: IncomingMessage): void {
+    const at = { topic: message.topic, partition: message.partition, offset: message.offset };
+    // A consume call that straddled a revoke can still return messages of lost partitions.
+    if (!this.#assignment.has(tpKey(at))) return;
+    this.#counts.consumed++;
+    if (this.#buffer.length === 0) this.#bufferSince = Date.now();
+    const decoded = decodeMessage(message);
+    if (decoded.kind === 'record') this.#buffer.push({ kind: 'record', record: decoded.record, at });
+    else {
+      if (decoded.kind === 'poison') {
+        this.#counts.poison++;
+        this.#logger.warn(
+          {
+            topic: at.topic,
+            partition: at.partition,
+            offset: at.offset,
+            reason: decoded.deadLetter.errors[0]?.message,
+          },
+          'kafka sink: invalid message sent to dead letters',
+        );
+      }
+      this.#buffer.push({ kind: 'dead-letter', deadLetter: decoded.deadLetter, at });
+    }
+  }
+
+  #maybeFlush(): void {
+    if (this.#stopping || this.#buffer.length === 0) return;
+    if (this.#flushing !== undefined) {
+      // One batch is written at a time; when the next one is full too, stop fetching.
+      if (this.#buffer.length >= this.#batchSize && !this.#paused) this.#setPaused(true);
+      return;
+    }
+    if (this.#buffer.length < this.#batchSize && Date.now() - this.#bufferSince < this.#batchMs) return;
+    const batch = this.#buffer.splice(0, this.#batchSize);
+    this.#bufferSince = Date.now();
+    this.#flushing = this.#flush(batch).finally(() => {
+      this.#flushing = undefined;
+      if (this.#paused) this.#setPaused(false);
+    });
+  }
+
+  /**
+   * Writes a batch until the writer acknowledges it, then commits its offsets. Never throws:
+   * a batch left unacknowledged (the sink stopping, or an unexpected error, which also halts
+   * the sink) blocks every later commit.
+   */
+  async #flush(batch: Item[]): Promise<void> {
+    this.#inFlight = batch.length;
+    const stopTimer = sinkBatchSeconds.startTimer({ sink: 'kafka-sink' });
+    try {
+      const records: CanonicalResource[] = [];
+      const deadLetters: DeadLetter[] = [];
+      for (const item of batch) {
+        if (item.kind === 'record') records.push(item.record);
+        else deadLetters.push(item.deadLetter);
+      }
+      const refused = records.length > 0 ? await this.#insertRecords(records) : [];
+      const allDeadLetters = [...deadLetters, ...refused];
+      if (allDeadLetters.length > 0) {
+        await this.#retrying(() => this.#writer.insertDeadLetters(allDeadLetters), false);
+      }
+      this.#counts.records += records.length - refused.length;
+      this.#counts.deadLetters += allDeadLetters.length;
+      this.#commit(batch);
+      this.#counts.batches++;
+      stopTimer();
+    } catch (err) {
+      // Not committed: the batch is read again by whoever owns its partitions next. Nothing
+      // after it may be committed either, or the commit would skip over it.
+      this.#unacknowledged = true;
+      if (err instanceof Stopped) {
+        this.#logger.info({ messages: batch.length }, 'kafka sink stopped before its batch was acknowledged');
+      } else {
+        this.#stopping = true;
+        this.#lastError = err instanceof Error ? err.message : String(err);
+        this.#logger.error({ err: this.#lastError, messages: batch.length }, 'kafka sink batch failed; sink halted');
+      }
+    } finally {
+      this.#inFlight = 0;
+    }
+  }
+
+  /**
+   * Inserts records; when the writer refuses some as bad data (a `HubError` of kind `data`),
+   * halves the batch until each refused record is alone, and returns those as dead letters so
+   * the rest still lands and the sink moves on.
+   */
+  async #insertRecords(records: CanonicalResource[]): Promise<DeadLetter[]> {
+    try {
+      await this.#retrying(() => this.#writer.insertRecords(records), true);
+      return [];
+    } catch (err) {
+      if (!(isHubError(err) && err.kind === 'data')) throw err;
+      if (records.length === 1) return [refusedRecord(records[0] as CanonicalResource, err)];
+      const half = Math.ceil(records.length / 2);
+      return [
+        ...(await this.#insertRecords(records.slice(0, half))),
+        ...(await this.#insertRecords(records.slice(half))),
+      ];
+    }
+  }
+
+  /**
+   * Calls the writer until it succeeds. Transient errors and errors without a known kind are
+   * retried with exponential backoff (a missing table or a bug must not turn every record
+   * into a dead letter); with `isolateData`, `data` errors are rethrown for the caller to
+   * isolate (dead letters themselves have nowhere else to go, so they are retried). Once the sink
+   * is stopping, a failure ends with `Stopped` and nothing is committed.
+   */
+  async #retrying<T>(call: () => Promise<T>, isolateData: boolean): Promise<T> {
+    let delay = this.#retryInitialMs;
+    for (;;) {
+      try {
+        return await call();
+      } catch (err) {
+        if (isolateData && isHubError(err) && err.kind === 'data') throw err;
+        this.#lastError = err instanceof Error ? err.message : String(err);
+        const fields = { err: this.#lastError, code: isHubError(err) ? err.code : undefined, retryInMs: delay };
+        if (isHubError(err) && err.kind === 'transient')
+          this.#logger.warn(fields, 'kafka sink: warehouse write failed, retrying');
+        else this.#logger.error(fields, 'kafka sink: warehouse write failed, retrying');
+        if (this.#stopping) throw new Stopped();
+        this.#counts.retries++;
+        await sleep(delay * (0.8 + Math.random() * 0.4), undefined, { signal: this.#stopSignal.signal }).catch(() => {
+          throw new Stopped();
+        });
+        delay = Math.min(delay * 2, this.#retryMaxMs);
+      }
+    }
+  }
+
+  /** Commits offset + 1 of each partition's last message, for partitions this member still owns. */
+  #commit(batch: readonly Item[]): void {
+    if (this.#unacknowledged) return;
+    const next = new Map<string, TopicPartitionOffset>();
+    for (const { at } of batch) {
+      const key = tpKey(at);
+      if (!this.#assignment.has(key)) continue;
+      const seen = next.get(key);
+      if (seen === undefined || seen.offset <= at.offset) next.set(key, { ...at, offset: at.offset + 1 });
+    }
+    if (next.size === 0) return;
+    try {
+      this.#consumer.commitSync([...next.values()]);
+      this.#lastCommitAt = new Date().toISOString();
+    } catch (err) {
+      // The records are durable; an uncommitted offset only means they are read (and
+      // idempotently written) again. A later commit of the same partitions covers this one.
+      this.#counts.commitFailures++;
+      this.#lastError = describeRdkafkaError(err);
+      this.#logger.warn({ err: this.#lastError }, 'kafka sink offset commit failed');
+    }
+  }
+
+  #rebalance(kind: RebalanceKind, partitions: readonly TopicPartition[]): void {
+    this.#logger.info({ kind, partitions: partitions.map((p) => `${p.topic}/${p.partition}`) }, 'kafka sink rebalance');
+    if (kind === 'assign') {
+      for (const p of partitions) this.#assignment.set(tpKey(p), { topic: p.topic, partition: p.partition });
+      if (this.#paused) this.#consumer.pause(partitions);
+      return;
+    }
+    const revoked = new Set(partitions.map(tpKey));
+    for (const key of revoked) this.#assignment.delete(key);
+    // Not written yet, and the next owner starts from the last commit: drop, do not write.
+    this.#buffer = this.#buffer.filter((item) => !revoked.has(tpKey(item.at)));
+  }
+
+  #setPaused(paused: boolean): void {
+    const partitions = [...this.#assignment.values()];
+    try {
+      if (paused) this.#consumer.pause(partitions);
+      else this.#consumer.resume(partitions);
+      this.#paused = paused;
+    } catch (err) {
+      this.#logger.warn({ err: describeRdkafkaError(err), paused }, 'kafka sink pause/resume failed');
+    }
+  }
+}
+
+/** A record the warehouse refused as bad data, kept as a dead letter with the writer's reason. */
+function refusedRecord(record: CanonicalResource, err: { code: string; message: string }): DeadLetter {
+  const lineage = record.meta?.lineage;
+  return {
+    connector: lineage?.connector ?? 'kafka-sink',
+    stream: 'warehouse',
+    sourceId: lineage?.sourceId ?? record.id,
+    resourceType: record.resourceType,
+    errors: [{ pointer: '', code: err.code, message: err.message }],
+    payload: record,
+    failedAt: new Date().toISOString(),
+  };
+}

@@ -1,0 +1,103 @@
+import type { LibrdkafkaConfig } from '../kafka/kafka-record-sink.js';
+import type { StreamLogger } from '../kafka/logger.js';
+import type { IncomingMessage } from '../kafka/messages.js';
+import { describeRdkafkaError, loadRdkafka, RdkafkaCode } from '../kafka/rdkafka.js';
+
+export interface TopicPartition {
+  readonly topic: string;
+  readonly partition: number;
+}
+
+export interface TopicPartitionOffset extends TopicPartition {
+  /** The next offset to read, i.e. the last processed offset + 1. */
+  readonly offset: number;
+}
+
+export type RebalanceKind = 'assign' | 'revoke';
+
+/**
+ * The few consumer calls the sink makes: a seam so that the batching and commit-order logic can
+ * be tested without a broker. The default is node-rdkafka's `KafkaConsumer`.
+ */
+export interface ConsumerClient {
+  connect(): Promise<void>;
+  /**
+   * Joins the group. `onRebalance` runs before the partitions are assigned or revoked, so the
+   * sink can drop what it buffered for partitions it loses.
+   */
+  subscribe(topics: readonly string[], onRebalance: (kind: RebalanceKind, partitions: TopicPartition[]) => void): void;
+  /** Up to `max` messages, waiting at most `timeoutMs` for the first. */
+  consume(max: number, timeoutMs: number): Promise<IncomingMessage[]>;
+  /** Commits these next-offsets and returns once the group coordinator has them. Throws on failure. */
+  commitSync(offsets: readonly TopicPartitionOffset[]): void;
+  pause(partitions: readonly TopicPartition[]): void;
+  resume(partitions: readonly TopicPartition[]): void;
+  /** Leaves the group (revoking the assignment) and closes the client. */
+  disconnect(): Promise<void>;
+}
+
+export type ConsumerFactory = (config: LibrdkafkaConfig, logger: StreamLogger) => ConsumerClient;
+
+/** The default `ConsumerFactory`: node-rdkafka's `KafkaConsumer` with a manual rebalance callback. */
+export function rdkafkaConsumer(connectTimeoutMs: number): ConsumerFactory {
+  return (config, logger) => {
+    const { KafkaConsumer } = loadRdkafka();
+    let listener: ((kind: RebalanceKind, partitions: TopicPartition[]) => void) | undefined;
+    const consumer = new KafkaConsumer(
+      {
+        ...config,
+        rebalance_cb(this: InstanceType<typeof KafkaConsumer>, err: { code: number }, assignment: TopicPartition[]) {
+          const cooperative = this.rebalanceProtocol() === 'COOPERATIVE';
+          try {
+            if (err.code === RdkafkaCode.ASSIGN_PARTITIONS) {
+              listener?.('assign', assignment);
+              if (cooperative) this.incrementalAssign(assignment);
+              else this.assign(assignment);
+            } else if (err.code === RdkafkaCode.REVOKE_PARTITIONS) {
+              listener?.('revoke', assignment);
+              if (cooperative) this.incrementalUnassign(assignment);
+              else this.unassign();
+            } else {
+              logger.error({ err: describeRdkafkaError(err) }, 'kafka sink rebalance error');
+              this.unassign();
+            }
+          } catch (e) {
+            // assign/unassign throw once the client is disconnecting; nothing is left to do.
+            if (this.isConnected()) logger.error({ err: describeRdkafkaError(e) }, 'kafka sink rebalance failed');
+          }
+        },
+      } as ConstructorParameters<typeof KafkaConsumer>[0],
+      { 'auto.offset.reset': 'earliest' },
+    );
+    consumer.on('event.error', (err) => logger.warn({ err: describeRdkafkaError(err) }, 'kafka consumer error'));
+    return {
+      connect: () =>
+        new Promise<void>((resolve, reject) => {
+          consumer.connect({ timeout: connectTimeoutMs }, (err) => (err ? reject(err) : resolve()));
+        }),
+      subscribe: (topics, onRebalance) => {
+        listener = onRebalance;
+        consumer.subscribe([...topics]);
+      },
+      consume: (max, timeoutMs) =>
+        new Promise<IncomingMessage[]>((resolve, reject) => {
+          consumer.setDefaultConsumeTimeout(timeoutMs);
+          consumer.consume(max, (err, messages) => (err ? reject(err) : resolve(messages)));
+        }),
+      commitSync: (offsets) => {
+        consumer.commitSync(offsets.map((o) => ({ ...o })));
+      },
+      pause: (partitions) => {
+        consumer.pause(partitions.map((p) => ({ ...p })));
+      },
+      resume: (partitions) => {
+        consumer.resume(partitions.map((p) => ({ ...p })));
+      },
+      disconnect: () =>
+        new Promise<void>((resolve) => {
+          if (!consumer.isConnected()) return resolve();
+          consumer.disconnect(() => resolve());
+        }),
+    };
+  };
+}
