@@ -115,6 +115,17 @@ describeWithServices(
       expect(metrics).toMatch(/hub_connector_records_dead_lettered_total\{connector="postgres-ledger",stream="[a-z_]+"\} 1\b/);
       expect(metrics).toMatch(/hub_connector_records_out_total\{connector="postgres-ledger",stream="[a-z_]+"\} 2\b/);
 
+      // The refused row is kept in ClickHouse with its reasons and its original payload.
+      const dl = await waitFor('the dead letter in ClickHouse', async () => {
+        const q = `SELECT errors, payload FROM ${database}.dead_letters FINAL WHERE connector = 'postgres-ledger' FORMAT JSONEachRow`;
+        const text = await (await fetch(`${clickhouseUrl}/?query=${encodeURIComponent(q)}`)).text();
+        const rows = text.trim() ? text.trim().split('\n').map((l) => JSON.parse(l) as { errors: string; payload: string }) : [];
+        return rows.length > 0 ? rows : undefined;
+      }, 30_000, h);
+      expect(dl).toHaveLength(1);
+      expect(dl[0]?.errors).toContain('movement_type');
+      expect(JSON.parse(dl[0]?.payload ?? '{}')).toMatchObject({ movement_type: 'teleport', lot_number: lot });
+
       expect((await h.get(`/v1/stock?lot=${lot}`)).status).toBe(401);
     });
   },
