@@ -51,13 +51,23 @@ export async function ingestCommand(opts: IngestOptions & { file?: string }): Pr
         engine: hub.warehouse.engine,
         reason: failed.error ?? '',
       });
-    const total = typeof connectorConfig.movements === 'number' ? connectorConfig.movements : undefined;
-    const bar = progress(`ingest ${opts.connector}`, total);
+    const bar = progress(`ingest ${opts.connector}`);
+    // Progress arrives per stream; the bar shows the sum over streams.
+    const perStream = new Map<string, { recordsIn: number; deadLettered: number }>();
     const report = await runConnector({
       connector,
       config: connectorConfig,
       sink: hub.sink,
-      onProgress: (p) => bar.update(p.recordsIn, { deadLettered: p.deadLettered }),
+      onProgress: (p) => {
+        perStream.set(p.stream, p);
+        let done = 0;
+        let deadLettered = 0;
+        for (const s of perStream.values()) {
+          done += s.recordsIn;
+          deadLettered += s.deadLettered;
+        }
+        bar.update(done, { deadLettered });
+      },
     });
     bar.stop();
     process.stdout.write(`${JSON.stringify(report)}\n`);
