@@ -16,6 +16,7 @@ export type {
   StreamDescriptor,
 } from './connector.js';
 export { ConnectorBase, type Stream, type StreamMessage } from './connector-base.js';
+export { isDocumentConnector, type DocumentConnector } from './document.js';
 export {
   REDACTED,
   SECRET_KEYWORD,
