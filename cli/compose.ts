@@ -58,8 +58,9 @@ export async function composeHub(config: HubConfig, logger: Logger, signal?: Abo
     };
   }
 
-  const { createClickHouseWarehouse, KafkaRecordSink, FileStateStore, ensureTopics, startKafkaSink } =
-    await import('../warehouse/index.js');
+  const { createClickHouseWarehouse, KafkaRecordSink, FileStateStore, ensureTopics, startKafkaSink } = await import(
+    '../warehouse/index.js'
+  );
   const warehouse = createClickHouseWarehouse({
     url: config.clickhouseUrl as string,
     database: config.clickhouseDatabase,

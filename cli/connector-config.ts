@@ -9,7 +9,9 @@ export function connectorConfigFromHub(name: string, config: HubConfig): Record<
     case 'simulator':
       return { seed: config.simulatorSeed, movements: config.simulatorMovements };
     case 'postgres-ledger':
-      return config.ledgerPgUrl ? { url: config.ledgerPgUrl, table: config.ledgerTable } : { table: config.ledgerTable };
+      return config.ledgerPgUrl
+        ? { url: config.ledgerPgUrl, table: config.ledgerTable }
+        : { table: config.ledgerTable };
     case 'mariadb':
       return config.ministryMariadbUrl ? { url: config.ministryMariadbUrl } : {};
     default:

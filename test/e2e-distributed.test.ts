@@ -39,7 +39,17 @@ describeWithServices(
       client.query(
         `INSERT INTO ${schema}.stock_ledger (movement_uuid, movement_type, warehouse_code, product_code, gtin, lot_number, lot_expiry, quantity, unit, occurred_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())`,
-        [randomUUID(), row.type, row.warehouse ?? 'souss-massa-wh1', product?.id, product?.gtin, lot, '2028-06-30', row.quantity, product?.unit],
+        [
+          randomUUID(),
+          row.type,
+          row.warehouse ?? 'souss-massa-wh1',
+          product?.id,
+          product?.gtin,
+          lot,
+          '2028-06-30',
+          row.quantity,
+          product?.unit,
+        ],
       );
 
     beforeAll(async () => {
@@ -71,9 +81,9 @@ describeWithServices(
       await hub?.stop();
       await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => {});
       await client.end();
-      await fetch(`${clickhouseUrl}/?query=${encodeURIComponent(`DROP DATABASE IF EXISTS ${database}`)}`, { method: 'POST' }).catch(
-        () => {},
-      );
+      await fetch(`${clickhouseUrl}/?query=${encodeURIComponent(`DROP DATABASE IF EXISTS ${database}`)}`, {
+        method: 'POST',
+      }).catch(() => {});
     });
 
     const stockOfLot = async (): Promise<StockRow[]> => {
@@ -82,16 +92,26 @@ describeWithServices(
       return ((await res.json()) as { items: StockRow[] }).items;
     };
 
-    it('serves the ledger row through Kafka and ClickHouse, and keeps following the ledger', { timeout: 150_000 }, async () => {
+    it('serves the ledger row through Kafka and ClickHouse, and keeps following the ledger', {
+      timeout: 150_000,
+    }, async () => {
       const h = hub as HubProcess;
       await waitFor('GET /health', async () => ((await h.get('/health')).ok ? true : undefined), 90_000, h);
       const health = await (await h.get('/health')).json();
-      expect(health).toMatchObject({ mode: 'distributed', components: { warehouse: { status: 'up' }, stream: { status: 'up' } } });
+      expect(health).toMatchObject({
+        mode: 'distributed',
+        components: { warehouse: { status: 'up' }, stream: { status: 'up' } },
+      });
 
-      const first = await waitFor('the ledger receipt in /v1/stock', async () => {
-        const rows = await stockOfLot();
-        return rows.length > 0 ? rows : undefined;
-      }, 90_000, h);
+      const first = await waitFor(
+        'the ledger receipt in /v1/stock',
+        async () => {
+          const rows = await stockOfLot();
+          return rows.length > 0 ? rows : undefined;
+        },
+        90_000,
+        h,
+      );
       expect(first).toHaveLength(1);
       expect(first[0]).toMatchObject({
         locationId: 'souss-massa-wh1',
@@ -102,26 +122,45 @@ describeWithServices(
         onHand: 480,
       });
 
-      const inRegion = (await (await h.get(`/v1/stock?region=souss-massa&lot=${lot}`, key)).json()) as { count: number };
+      const inRegion = (await (await h.get(`/v1/stock?region=souss-massa&lot=${lot}`, key)).json()) as {
+        count: number;
+      };
       expect(inRegion.count).toBe(1);
       const elsewhere = (await (await h.get(`/v1/stock?region=oriental&lot=${lot}`, key)).json()) as { count: number };
       expect(elsewhere.count).toBe(0);
 
       // A dispatch written while the hub runs is followed within the poll interval.
       await insert({ type: 'dispatch', quantity: 80 });
-      await waitFor('the dispatch', async () => ((await stockOfLot())[0]?.onHand === 400 ? true : undefined), 60_000, h);
+      await waitFor(
+        'the dispatch',
+        async () => ((await stockOfLot())[0]?.onHand === 400 ? true : undefined),
+        60_000,
+        h,
+      );
 
       const metrics = await (await h.get('/metrics')).text();
-      expect(metrics).toMatch(/hub_connector_records_dead_lettered_total\{connector="postgres-ledger",stream="[a-z_]+"\} 1\b/);
+      expect(metrics).toMatch(
+        /hub_connector_records_dead_lettered_total\{connector="postgres-ledger",stream="[a-z_]+"\} 1\b/,
+      );
       expect(metrics).toMatch(/hub_connector_records_out_total\{connector="postgres-ledger",stream="[a-z_]+"\} 2\b/);
 
       // The refused row is kept in ClickHouse with its reasons and its original payload.
-      const dl = await waitFor('the dead letter in ClickHouse', async () => {
-        const q = `SELECT errors, payload FROM ${database}.dead_letters FINAL WHERE connector = 'postgres-ledger' FORMAT JSONEachRow`;
-        const text = await (await fetch(`${clickhouseUrl}/?query=${encodeURIComponent(q)}`)).text();
-        const rows = text.trim() ? text.trim().split('\n').map((l) => JSON.parse(l) as { errors: string; payload: string }) : [];
-        return rows.length > 0 ? rows : undefined;
-      }, 30_000, h);
+      const dl = await waitFor(
+        'the dead letter in ClickHouse',
+        async () => {
+          const q = `SELECT errors, payload FROM ${database}.dead_letters FINAL WHERE connector = 'postgres-ledger' FORMAT JSONEachRow`;
+          const text = await (await fetch(`${clickhouseUrl}/?query=${encodeURIComponent(q)}`)).text();
+          const rows = text.trim()
+            ? text
+                .trim()
+                .split('\n')
+                .map((l) => JSON.parse(l) as { errors: string; payload: string })
+            : [];
+          return rows.length > 0 ? rows : undefined;
+        },
+        30_000,
+        h,
+      );
       expect(dl).toHaveLength(1);
       expect(dl[0]?.errors).toContain('movement_type');
       expect(JSON.parse(dl[0]?.payload ?? '{}')).toMatchObject({ movement_type: 'teleport', lot_number: lot });

@@ -37,13 +37,27 @@ describe('hub start, embedded mode, end to end', { timeout: 180_000 }, () => {
     await waitFor('GET /health', async () => ((await hub.get('/health')).ok ? true : undefined), 60_000, hub);
     const healthMs = Date.now() - t0;
     expect(healthMs).toBeLessThan(60_000);
-    adminKey = await waitFor('the printed admin key', async () => /\b(rh_[0-9a-f]{12}_[A-Za-z0-9_-]{32})\b/.exec(hub.output())?.[1], 10_000, hub);
+    adminKey = await waitFor(
+      'the printed admin key',
+      async () => /\b(rh_[0-9a-f]{12}_[A-Za-z0-9_-]{32})\b/.exec(hub.output())?.[1],
+      10_000,
+      hub,
+    );
 
     const health = await (await hub.get('/health')).json();
-    expect(health).toMatchObject({ status: 'up', mode: 'embedded', components: { api: { status: 'up' }, warehouse: { status: 'up' } } });
+    expect(health).toMatchObject({
+      status: 'up',
+      mode: 'embedded',
+      components: { api: { status: 'up' }, warehouse: { status: 'up' } },
+    });
 
     // The history of 5,000 movements lands; wait until the simulator's run is reported.
-    await waitFor('the simulator history', async () => (/simulator history/.test(hub.output()) ? true : undefined), 90_000, hub);
+    await waitFor(
+      'the simulator history',
+      async () => (/simulator history/.test(hub.output()) ? true : undefined),
+      90_000,
+      hub,
+    );
 
     const noKey = await hub.get('/v1/stock?region=souss-massa');
     expect(noKey.status).toBe(401);
@@ -82,7 +96,12 @@ describe('hub start, embedded mode, end to end', { timeout: 180_000 }, () => {
     const hub = await startHub(env);
     running.push(hub);
     await waitFor('GET /health', async () => ((await hub.get('/health')).ok ? true : undefined), 60_000, hub);
-    await waitFor('the simulator run', async () => (/simulator history/.test(hub.output()) ? true : undefined), 60_000, hub);
+    await waitFor(
+      'the simulator run',
+      async () => (/simulator history/.test(hub.output()) ? true : undefined),
+      60_000,
+      hub,
+    );
     expect(hub.output()).not.toContain('An admin API key was created');
     // The cursor was committed with the rows: the second run resumes after the 5,000 movements
     // and writes nothing again.

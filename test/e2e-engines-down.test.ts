@@ -26,7 +26,12 @@ describe('an engine that is down at start', { timeout: 90_000 }, () => {
       HUB_CLICKHOUSE_URL: `http://127.0.0.1:${closed}`,
     });
     running.push(hub);
-    await waitFor('two ClickHouse retries', async () => (retries(hub, 'ClickHouse') >= 2 ? true : undefined), 30_000, hub);
+    await waitFor(
+      'two ClickHouse retries',
+      async () => (retries(hub, 'ClickHouse') >= 2 ? true : undefined),
+      30_000,
+      hub,
+    );
     expect(hub.child.exitCode).toBeNull();
     expect(hub.output()).not.toMatch(/"level":60/); // no fatal
   });
@@ -48,7 +53,9 @@ describeWithService('clickhouse', 'Kafka down at start, ClickHouse up', (clickho
       expect(hub.child.exitCode).toBeNull();
     } finally {
       await hub.stop('SIGKILL');
-      await fetch(`${clickhouseUrl}/?query=${encodeURIComponent(`DROP DATABASE IF EXISTS ${database}`)}`, { method: 'POST' });
+      await fetch(`${clickhouseUrl}/?query=${encodeURIComponent(`DROP DATABASE IF EXISTS ${database}`)}`, {
+        method: 'POST',
+      });
     }
   });
 });

@@ -56,11 +56,17 @@ export async function startHub(env: Record<string, string>, args: string[] = ['s
 }
 
 /** Polls `fn` until it returns a value other than `undefined`, or throws after `ms`. */
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, ms: number, hub?: HubProcess): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined>,
+  ms: number,
+  hub?: HubProcess,
+): Promise<T> {
   const deadline = Date.now() + ms;
   let lastError: unknown;
   while (Date.now() < deadline) {
-    if (hub && hub.child.exitCode !== null) throw new Error(`hub exited (${hub.child.exitCode}) while waiting for ${what}:\n${hub.output().slice(-3000)}`);
+    if (hub && hub.child.exitCode !== null)
+      throw new Error(`hub exited (${hub.child.exitCode}) while waiting for ${what}:\n${hub.output().slice(-3000)}`);
     try {
       const v = await fn();
       if (v !== undefined) return v;
@@ -69,5 +75,7 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined>,
     }
     await sleep(250);
   }
-  throw new Error(`timed out after ${ms} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}\n${hub?.output().slice(-3000) ?? ''}`);
+  throw new Error(
+    `timed out after ${ms} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}\n${hub?.output().slice(-3000) ?? ''}`,
+  );
 }
