@@ -22,6 +22,14 @@ program
   });
 
 program
+  .command('sink')
+  .description('run the Kafka → ClickHouse sink as its own process (distributed mode)')
+  .action(async () => {
+    const { sinkCommand } = await import('./commands/sink.js');
+    await sinkCommand({ file: globalConfigFile() });
+  });
+
+program
   .command('migrate')
   .description('create or upgrade the warehouse schema (and Kafka topics in distributed mode)')
   .action(async () => {
