@@ -129,6 +129,11 @@ export const ERRORS = {
     status: 502,
     message: 'Connector {name} was refused by its source: {reason}',
   },
+  HUB_ERR_CONNECTOR_SOURCE_SCHEMA: {
+    kind: 'config',
+    status: 502,
+    message: 'Connector {name} found its source without the expected tables or columns ({expected}): {reason}',
+  },
   HUB_ERR_CONNECTOR_PROTOCOL: {
     kind: 'system',
     status: 500,
@@ -138,6 +143,107 @@ export const ERRORS = {
     kind: 'system',
     status: 500,
     message: 'Connector {name} failed: {reason}',
+  },
+  HUB_ERR_INGEST_NOT_PUSH: {
+    kind: 'data',
+    status: 404,
+    message: 'Connector {name} does not accept pushed documents; push connectors: {known}',
+  },
+  HUB_ERR_INGEST_TOO_LARGE: {
+    kind: 'data',
+    status: 413,
+    message: 'The document is larger than connector {name} accepts ({limit} bytes)',
+  },
+  HUB_ERR_INGEST_MEDIA_TYPE: {
+    kind: 'data',
+    status: 415,
+    message: 'Connector {name} does not accept {mediaType}; send one of: {accepted}',
+  },
+  HUB_ERR_INGEST_DOCUMENT: {
+    kind: 'data',
+    status: 400,
+    message: 'The document cannot be read by connector {name}: {reason}',
+  },
+  HUB_ERR_IDEMPOTENCY_KEY_REUSED: {
+    kind: 'data',
+    status: 422,
+    message: 'Idempotency-Key {key} was already used for a different request',
+  },
+  HUB_ERR_IDEMPOTENCY_IN_PROGRESS: {
+    kind: 'transient',
+    status: 409,
+    message: 'A request with Idempotency-Key {key} is still being processed; retry later',
+  },
+  HUB_ERR_MAPPING_REQUIRED: {
+    kind: 'data',
+    status: 422,
+    message: '{record}: {pointer} is required to build a {resourceType}',
+  },
+  HUB_ERR_MAPPING_CODE_UNKNOWN: {
+    kind: 'data',
+    status: 422,
+    message: '{record}: {pointer} is {code}, which the hub cannot map; expected {expected}',
+  },
+  HUB_ERR_MAPPING_IDENTIFIER: {
+    kind: 'data',
+    status: 422,
+    message: '{record}: {pointer} is not a valid {scheme}: {value} ({reason})',
+  },
+  HUB_ERR_MAPPING_PRODUCT_UNKNOWN: {
+    kind: 'data',
+    status: 422,
+    message: '{record}: {pointer} names no product: {value} ({reason})',
+  },
+  HUB_ERR_MAPPING_LOCATION_UNKNOWN: {
+    kind: 'data',
+    status: 422,
+    message: '{record}: {pointer} names no location: {value} ({reason})',
+  },
+  HUB_ERR_MAPPING_DUPLICATE: {
+    kind: 'data',
+    status: 422,
+    message: '{record}: {pointer} repeats {key}, already read at {first} with different content',
+  },
+  HUB_ERR_MAPPING_UNSUPPORTED: {
+    kind: 'data',
+    status: 422,
+    message: '{record}: {pointer} cannot be mapped: {reason}',
+  },
+  HUB_ERR_EPCIS_SCHEMA: {
+    kind: 'data',
+    status: 422,
+    message: '{record}: {pointer} {reason} (GS1 EPCIS 2.0 JSON Schema)',
+  },
+  HUB_ERR_XML_UNSAFE: {
+    kind: 'data',
+    status: 422,
+    message: 'XML document {document} is refused: its DOCTYPE holds {reason}; DTDs and entities are never processed',
+  },
+  HUB_ERR_XML_MALFORMED: {
+    kind: 'data',
+    status: 400,
+    message: 'XML document {document} is not well-formed at line {line}, column {column}: {reason}',
+  },
+  HUB_ERR_XML_LIMIT: {
+    kind: 'data',
+    status: 413,
+    message: 'XML document {document} exceeds the {limit} limit ({value} > {max})',
+  },
+  HUB_ERR_WEBHOOK_SIGNATURE: {
+    kind: 'data',
+    status: 401,
+    message: 'Webhook refused: {reason}',
+  },
+  HUB_ERR_WEBHOOK_TIMESTAMP: {
+    kind: 'data',
+    status: 401,
+    message:
+      'Webhook {id} from partner {partner} refused: its timestamp {timestamp} is {skew} s {direction} the hub clock (at most {tolerance} s accepted)',
+  },
+  HUB_ERR_WEBHOOK_REPLAY: {
+    kind: 'data',
+    status: 409,
+    message: 'Webhook {id} from partner {partner} was already received at {firstSeen}: a replayed delivery is refused',
   },
   HUB_ERR_MODEL_UNKNOWN_RESOURCE: {
     kind: 'data',

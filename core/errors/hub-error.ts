@@ -1,12 +1,6 @@
-import { ERRORS, type ErrorCode, type ErrorKind } from './catalogue.js';
+import { ERRORS, type ErrorCode, type ErrorKind, formatMessage } from './catalogue.js';
 
 export type ErrorParams = Readonly<Record<string, string | number | boolean | null | undefined>>;
-
-function render(template: string, params: ErrorParams): string {
-  return template.replace(/\{(\w+)\}/g, (whole, key: string) =>
-    key in params ? String(params[key]) : whole,
-  );
-}
 
 /**
  * The hub's error: a catalogue code, its kind and status, a user message rendered from the
@@ -23,7 +17,7 @@ export class HubError extends Error {
 
   constructor(code: ErrorCode, params: ErrorParams = {}, options: { cause?: unknown; detail?: string } = {}) {
     const entry = ERRORS[code];
-    super(render(entry.message, params), options.cause === undefined ? undefined : { cause: options.cause });
+    super(formatMessage(code, params), options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'HubError';
     this.code = code;
     this.kind = entry.kind;

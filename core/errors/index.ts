@@ -1,2 +1,2 @@
-export { ERRORS, type CatalogueEntry, type ErrorCode, type ErrorKind } from './catalogue.js';
-export { HubError, isHubError, type ErrorParams } from './hub-error.js';
+export { type CatalogueEntry, ERRORS, type ErrorCode, type ErrorKind, formatMessage } from './catalogue.js';
+export { type ErrorParams, HubError, isHubError } from './hub-error.js';

@@ -1,4 +1,4 @@
+export type * from './ingest.js';
 export type * from './record-sink.js';
 export type * from './resource.js';
 export type * from './warehouse.js';
-export type * from './ingest.js';

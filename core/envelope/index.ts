@@ -1,0 +1,16 @@
+export {
+  aggregateId,
+  type CloudEvent,
+  EVENT_TYPE_PREFIX,
+  eventId,
+  eventType,
+  fromKafkaMessage,
+  type IncomingKafkaMessage,
+  JSON_CONTENT_TYPE,
+  type KafkaMessage,
+  resourceTypeOfEvent,
+  toKafkaMessage,
+  unwrap,
+  type WrapOptions,
+  wrap,
+} from './cloudevents.js';
