@@ -5,6 +5,9 @@ import { RESOURCE_TYPES, type ResourceType, schemaId } from './schemas.js';
 import { arbitraryResource, schemaHas, type Visited, visit } from './testing/arbitraries.js';
 import { isValid, validate, validateResource } from './validate.js';
 
+/** Registers the test only where the resource has such a field: a mutation that cannot apply is not a test. */
+const itWhen = (applies: boolean): typeof it => (applies ? it : ((() => {}) as unknown as typeof it));
+
 const RUNS = { numRuns: 100 };
 
 type Obj = Record<string, unknown>;
@@ -90,7 +93,7 @@ describe.each(RESOURCE_TYPES)('%s', (type) => {
     );
   });
 
-  it.skipIf(!schemaHas(type, isGs1))('refuses a GS1 key with a bad check digit, at its pointer', () => {
+  itWhen(schemaHas(type, isGs1))('refuses a GS1 key with a bad check digit, at its pointer', () => {
     assertMutations((hit) =>
       fc.property(records, fc.nat(), fc.integer({ min: 1, max: 9 }), (record, seed, delta) => {
         const target = pick(
@@ -107,7 +110,7 @@ describe.each(RESOURCE_TYPES)('%s', (type) => {
     );
   });
 
-  it.skipIf(!schemaHas(type, (n) => n.format === 'unit-code'))('refuses an unknown unit, at its pointer', () => {
+  itWhen(schemaHas(type, (n) => n.format === 'unit-code'))('refuses an unknown unit, at its pointer', () => {
     assertMutations((hit) =>
       fc.property(
         records,
@@ -127,7 +130,7 @@ describe.each(RESOURCE_TYPES)('%s', (type) => {
     );
   });
 
-  it.skipIf(!schemaHas(type, (n) => n.format === 'date-time'))(
+  itWhen(schemaHas(type, (n) => n.format === 'date-time'))(
     'refuses a timestamp without an offset, at its pointer',
     () => {
       assertMutations((hit) =>
