@@ -1,11 +1,13 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { WarehouseQuery } from '../core/ports/index.js';
+import type { IngestService, WarehouseQuery } from '../core/ports/index.js';
 import { authPlugin } from './auth/auth-plugin.js';
 import type { CredentialVerifier } from './auth/principal.js';
+import { type IdempotencyStore, SqliteIdempotencyStore } from './idempotency/idempotency-store.js';
 import { installProblemHandlers } from './problems.js';
 import { type HealthProbe, healthRoutes } from './routes/health.js';
+import { ingestRoutes } from './routes/ingest.js';
 import { locationRoutes } from './routes/locations.js';
 import { stockRoutes } from './routes/stock.js';
 
@@ -17,6 +19,10 @@ export interface ApiOptions {
   readonly version: string;
   /** A pino logger (redacting secrets); silent when absent. */
   readonly logger?: FastifyBaseLogger;
+  /** Push ingestion (`POST /v1/ingest/:connector`); the route is not served when absent. */
+  readonly ingest?: IngestService;
+  /** Keeps `Idempotency-Key` responses of pushes; in memory (this process only) when absent. */
+  readonly idempotency?: IdempotencyStore;
 }
 
 /**
@@ -56,5 +62,14 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   await healthRoutes(app, { probe: options.probe, mode: options.mode, version: options.version });
   await locationRoutes(app, { warehouse: options.warehouse });
   await stockRoutes(app, { warehouse: options.warehouse });
+  if (options.ingest) {
+    let idempotency = options.idempotency;
+    if (!idempotency) {
+      const own = new SqliteIdempotencyStore(':memory:');
+      app.addHook('onClose', async () => own.close());
+      idempotency = own;
+    }
+    await ingestRoutes(app, { ingest: options.ingest, idempotency, mode: options.mode });
+  }
   return app;
 }

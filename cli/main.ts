@@ -40,12 +40,16 @@ program
 program
   .command('ingest <connector>')
   .description('run one connector once into the configured warehouse, then exit')
-  .option('--file <path>', 'input file, for file-based connectors')
+  .option('--file <path>', "input file: pushed as one document to a push connector, or a pull connector's path")
+  .option('--content-type <type>', 'media type of --file for a push connector (default: from its extension)')
   .option('--config-json <json>', 'connector config as JSON (merged over defaults)')
   .addOption(new Option('--seed <n>', 'simulator seed').argParser(Number))
   .addOption(new Option('--movements <n>', 'simulator movements').argParser(Number))
   .action(
-    async (connector: string, opts: { file?: string; configJson?: string; seed?: number; movements?: number }) => {
+    async (
+      connector: string,
+      opts: { file?: string; contentType?: string; configJson?: string; seed?: number; movements?: number },
+    ) => {
       const { ingestCommand } = await import('./commands/ingest.js');
       const { file: inputFile, ...rest } = opts;
       process.exitCode = await ingestCommand({ ...rest, file: globalConfigFile(), connector, inputFile });
@@ -58,6 +62,17 @@ program
   .action(async (resourceType: string, file: string) => {
     const { validateCommand } = await import('./commands/validate.js');
     process.exitCode = await validateCommand(resourceType, file);
+  });
+
+program
+  .command('connector')
+  .description('connector tooling')
+  .command('new <name>')
+  .description('scaffold connectors/<name>/: a working connector, its spec, README and a passing conformance test')
+  .option('--dir <root>', 'project root to create it under (default: this checkout)')
+  .action(async (name: string, opts: { dir?: string }) => {
+    const { connectorNewCommand } = await import('./commands/connector-new.js');
+    process.exitCode = connectorNewCommand({ name, ...(opts.dir === undefined ? {} : { root: opts.dir }) });
   });
 
 const keys = program.command('keys').description('manage API keys');

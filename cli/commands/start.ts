@@ -1,8 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApiKeyStore } from '../../api/auth/api-key-store.js';
+import { SqliteIdempotencyStore } from '../../api/idempotency/idempotency-store.js';
 import { buildApi } from '../../api/server.js';
-import { connectorStatus, getConnector, runConnector } from '../../connectors/index.js';
+import {
+  builtinConnectors,
+  connectorStatus,
+  createIngestService,
+  getConnector,
+  runConnector,
+} from '../../connectors/index.js';
 import { HubError } from '../../core/errors/index.js';
 import { composeHub } from '../compose.js';
 import { loadConfig, redactConfig } from '../config.js';
@@ -48,6 +55,14 @@ export async function startCommand(opts: { file: string | undefined; port?: stri
     );
   }
 
+  // Pushed documents go through the same sink as the connectors' runs.
+  const ingest = createIngestService({
+    connectors: builtinConnectors,
+    sink: hub.sink,
+    configFor: (name) => connectorConfigFromHub(name, config),
+    onLog: (name, m) => logger[m.level]({ connector: name }, m.message),
+  });
+  const idempotency = new SqliteIdempotencyStore(join(config.dataDir, 'hub-state.sqlite'));
   const app = await buildApi({
     warehouse: hub.warehouse,
     verifier: keys,
@@ -55,6 +70,8 @@ export async function startCommand(opts: { file: string | undefined; port?: stri
     version: pkg.version,
     logger: logger.child({ component: 'api' }),
     probe: async () => ({ ...(await hub.health()), connectors: connectorsHealth() }),
+    ingest,
+    idempotency,
   });
   await app.listen({ port: config.port, host: config.host });
   const base = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${(app.server.address() as { port: number }).port}`;
@@ -74,6 +91,7 @@ export async function startCommand(opts: { file: string | undefined; port?: stri
     await Promise.allSettled(runs);
     await app.close();
     await hub.close();
+    idempotency.close();
     keys.close();
     logger.info('stopped');
     process.exit(0);

@@ -1,4 +1,15 @@
 /** The connector SDK: the contract, the base class, the runtime. Test helpers: `./testing/`. */
+
+export {
+  type ConfigResult,
+  REDACTED,
+  redactConfig,
+  resolveConfig,
+  SECRET_KEYWORD,
+  secretPaths,
+  secretRedactor,
+  validateConfig,
+} from './config.js';
 export type {
   Catalog,
   CheckResult,
@@ -16,29 +27,30 @@ export type {
   StreamDescriptor,
 } from './connector.js';
 export { ConnectorBase, type Stream, type StreamMessage } from './connector-base.js';
-export { isDocumentConnector, type DocumentConnector } from './document.js';
+export { type DocumentConnector, isDocumentConnector } from './document.js';
 export {
-  REDACTED,
-  SECRET_KEYWORD,
-  redactConfig,
-  resolveConfig,
-  secretPaths,
-  secretRedactor,
-  validateConfig,
-  type ConfigResult,
-} from './config.js';
-export { backoffDelay, isTransient, withRetry, type RetryPolicy } from './retry.js';
+  acceptsMediaType,
+  createIngestService,
+  type DocumentIngestService,
+  type DocumentLimits,
+  INGEST_DEFAULTS,
+  type IngestServiceOptions,
+} from './ingest-service.js';
+export { backoffDelay, isTransient, type RetryPolicy, withRetry } from './retry.js';
 export {
-  RUNTIME_DEFAULTS,
-  connectorStatus,
-  resetConnectorStatus,
-  runConnector,
-  stampLineage,
+  type AdmitContext,
+  admitMessage,
   type ConnectorStatus,
+  connectorStatus,
   type FailureBudget,
+  noteCommit,
+  RUNTIME_DEFAULTS,
   type RunOptions,
   type RunProgress,
   type RunReport,
   type RunStatus,
+  resetConnectorStatus,
+  runConnector,
   type StreamRunReport,
+  stampLineage,
 } from './runtime.js';

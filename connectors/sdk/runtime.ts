@@ -14,8 +14,9 @@
  * - A failure budget bounds the refused records of a run; past it the run fails with
  *   `HUB_ERR_CONNECTOR_FAILURE_BUDGET`, after committing what was read until then.
  */
-import { lineageOf, validateResource, withLineage } from '../../core/index.js';
+
 import { HubError, isHubError } from '../../core/errors/index.js';
+import { lineageOf, validateResource, withLineage } from '../../core/index.js';
 import {
   connectorLastRun,
   recordsDeadLettered,
@@ -24,8 +25,16 @@ import {
 } from '../../core/observability/metrics.js';
 import type { CanonicalResource, DeadLetter, RecordSink } from '../../core/ports/index.js';
 import { validateConfig } from './config.js';
-import type { Connector, ConnectorState, LogMessage, Message, RecordError } from './connector.js';
-import { isTransient, pause, type RetryPolicy, backoffDelay, withRetry } from './retry.js';
+import type {
+  Connector,
+  ConnectorState,
+  InvalidMessage,
+  LogMessage,
+  Message,
+  RecordError,
+  RecordMessage,
+} from './connector.js';
+import { backoffDelay, isTransient, pause, type RetryPolicy, withRetry } from './retry.js';
 
 /** Bounds on the records a run may refuse before it fails. */
 export interface FailureBudget {
@@ -157,6 +166,14 @@ export function connectorStatus(now: Date = new Date()): Record<string, Connecto
   return out;
 }
 
+/**
+ * Notes a durable write of `connector` made outside a run (a pushed document), so that
+ * `connectorStatus()` shows its freshness like a pull connector's.
+ */
+export function noteCommit(connector: string, at: number = Date.now()): void {
+  statusEntry(connector).lastCommitAt = at;
+}
+
 /** Forgets every status (tests). */
 export function resetConnectorStatus(): void {
   statuses.clear();
@@ -181,6 +198,62 @@ export function stampLineage(
       ingestedAt: ctx.ingestedAt,
     }),
   );
+}
+
+/** Who is admitting records, for lineage and dead letters. */
+export interface AdmitContext {
+  readonly connector: string;
+  readonly sourceSystem: string;
+  /** RFC 3339: the records' ingest time and the dead letters' failure time. */
+  readonly ingestedAt: string;
+}
+
+/**
+ * The one path from a connector's `record` or `invalid` message to what a sink stores,
+ * shared by pull runs (`runConnector`) and pushed documents (`createIngestService`): a record
+ * is stamped with its lineage and validated by core, then pushed to `into.records`; a row the
+ * connector could not map, or a record core refuses, becomes a dead letter with the source
+ * payload and every reason, pushed to `into.deadLetters`. Returns whether it was accepted.
+ */
+export function admitMessage(
+  m: RecordMessage | InvalidMessage,
+  ctx: AdmitContext,
+  into: { readonly records: CanonicalResource[]; readonly deadLetters: DeadLetter[] },
+): boolean {
+  if (m.type === 'invalid') {
+    into.deadLetters.push({
+      connector: ctx.connector,
+      stream: m.stream,
+      failedAt: ctx.ingestedAt,
+      ...(m.sourceId === undefined ? {} : { sourceId: m.sourceId }),
+      ...(m.resourceType === undefined ? {} : { resourceType: m.resourceType }),
+      errors: m.errors,
+      payload: m.payload,
+    });
+    return false;
+  }
+  const stamped = stampLineage(m.data, {
+    connector: ctx.connector,
+    sourceSystem: ctx.sourceSystem,
+    ...(m.sourceId === undefined ? {} : { sourceId: m.sourceId }),
+    sourcePayload: m.sourcePayload,
+    ingestedAt: ctx.ingestedAt,
+  });
+  const v = validate(stamped);
+  if (v.valid) {
+    into.records.push(v.value);
+    return true;
+  }
+  into.deadLetters.push({
+    connector: ctx.connector,
+    stream: m.stream,
+    failedAt: ctx.ingestedAt,
+    sourceId: m.sourceId ?? String(m.data.id),
+    ...(typeof m.data.resourceType === 'string' ? { resourceType: m.data.resourceType } : {}),
+    errors: v.errors,
+    payload: m.sourcePayload === undefined ? m.data : m.sourcePayload,
+  });
+  return false;
 }
 
 let lastMs = 0;
@@ -228,7 +301,6 @@ export async function runConnector<Config extends object>(options: RunOptions<Co
   const totals = { recordsIn: 0, recordsOut: 0, deadLettered: 0, checkpoints: 0, retries: 0, pendingDead: 0 };
   let buffers = new Map<string, Buffer>();
   let streamNames = new Set<string>();
-  let sourceSystem = name;
 
   status.running++;
   status.runs++;
@@ -304,10 +376,8 @@ export async function runConnector<Config extends object>(options: RunOptions<Co
     for (const stream of [...buffers.keys()]) await flush(stream, undefined);
   };
 
-  const deadLetter = (stream: string, d: Omit<DeadLetter, 'connector' | 'stream' | 'failedAt'>) => {
-    bufferOf(stream).deadLetters.push({ connector: name, stream, failedAt: now(), ...d });
-    totals.pendingDead++;
-  };
+  // One context for the run, its time refreshed per message: no allocation per record.
+  const admission = { connector: name, sourceSystem: name, ingestedAt: '' };
 
   const handle = async (m: Message): Promise<void> => {
     if (m.type === 'log') {
@@ -327,31 +397,8 @@ export async function runConnector<Config extends object>(options: RunOptions<Co
     c.recordsIn++;
     totals.recordsIn++;
     recordsInCounter.labels(name, m.stream).inc();
-    if (m.type === 'invalid') {
-      deadLetter(m.stream, {
-        ...(m.sourceId === undefined ? {} : { sourceId: m.sourceId }),
-        ...(m.resourceType === undefined ? {} : { resourceType: m.resourceType }),
-        errors: m.errors,
-        payload: m.payload,
-      });
-    } else {
-      const stamped = stampLineage(m.data, {
-        connector: name,
-        sourceSystem,
-        ...(m.sourceId === undefined ? {} : { sourceId: m.sourceId }),
-        sourcePayload: m.sourcePayload,
-        ingestedAt: now(),
-      });
-      const v = validate(stamped);
-      if (v.valid) bufferOf(m.stream).records.push(v.value);
-      else
-        deadLetter(m.stream, {
-          sourceId: m.sourceId ?? String(m.data.id),
-          ...(typeof m.data.resourceType === 'string' ? { resourceType: m.data.resourceType } : {}),
-          errors: v.errors,
-          payload: m.sourcePayload === undefined ? m.data : m.sourcePayload,
-        });
-    }
+    admission.ingestedAt = now();
+    if (!admitMessage(m, admission, bufferOf(m.stream))) totals.pendingDead++;
     if (budget?.maxCount !== undefined && totals.deadLettered + totals.pendingDead > budget.maxCount) {
       await flushAll();
       throw budgetError();
@@ -368,7 +415,7 @@ export async function runConnector<Config extends object>(options: RunOptions<Co
     if (!checked.valid) {
       throw new HubError('HUB_ERR_CONNECTOR_CONFIG', { name, reason: checked.errors.join('; ') });
     }
-    sourceSystem = connector.sourceSystem?.(options.config) ?? name;
+    admission.sourceSystem = connector.sourceSystem?.(options.config) ?? name;
     const catalog = await connector.discover(options.config);
     streamNames = new Set(catalog.streams.map((s) => s.name));
 

@@ -79,6 +79,11 @@ export const ERRORS = {
     status: 400,
     message: 'Value cannot be written as a SQL literal: {reason}',
   },
+  HUB_ERR_KPI_REQUEST: {
+    kind: 'data',
+    status: 400,
+    message: 'KPI {name} cannot be computed as asked: {reason}',
+  },
   HUB_ERR_STREAM_UNAVAILABLE: {
     kind: 'transient',
     status: 503,
@@ -244,6 +249,41 @@ export const ERRORS = {
     kind: 'data',
     status: 409,
     message: 'Webhook {id} from partner {partner} was already received at {firstSeen}: a replayed delivery is refused',
+  },
+  HUB_ERR_MAPPING_VALUE: {
+    kind: 'data',
+    status: 422,
+    message: '{record}: {pointer} is {value}, which is not {expected}',
+  },
+  HUB_ERR_FILES_FORMULA_CELL: {
+    kind: 'data',
+    status: 422,
+    message: '{record}: {pointer} starts with {lead} like a spreadsheet formula; a text cell may not',
+  },
+  HUB_ERR_FILES_ENCODING: {
+    kind: 'data',
+    status: 422,
+    message: '{record}: {pointer} is not valid {encoding} text',
+  },
+  HUB_ERR_FILES_TRUNCATED: {
+    kind: 'data',
+    status: 422,
+    message: '{record}: the file ends inside this row ({reason})',
+  },
+  HUB_ERR_FILES_ROW_UNREADABLE: {
+    kind: 'data',
+    status: 422,
+    message: '{record}: the row cannot be parsed: {reason}',
+  },
+  HUB_ERR_FILES_UNREADABLE: {
+    kind: 'data',
+    status: 400,
+    message: 'File {file} cannot be read as {format}: {reason}',
+  },
+  HUB_ERR_FILES_COLUMNS_MISSING: {
+    kind: 'data',
+    status: 400,
+    message: 'File {file} has no header row naming a column for {fields} in its first {rows} rows',
   },
   HUB_ERR_MODEL_UNKNOWN_RESOURCE: {
     kind: 'data',
