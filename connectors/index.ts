@@ -3,6 +3,8 @@
  * the tree implements the same `Connector` contract (connectors/sdk) and is passed directly.
  */
 import { HubError } from '../core/errors/index.js';
+import { epcis } from './epcis/src/index.js';
+import { fhir } from './fhir/src/index.js';
 import { postgresLedger } from './postgres-ledger/src/index.js';
 import type { Connector } from './sdk/connector.js';
 import { simulator } from './simulator/src/index.js';
@@ -10,6 +12,8 @@ import { simulator } from './simulator/src/index.js';
 export const builtinConnectors: Readonly<Record<string, Connector>> = Object.freeze({
   [simulator.name]: simulator,
   [postgresLedger.name]: postgresLedger,
+  [epcis.name]: epcis,
+  [fhir.name]: fhir,
 });
 
 /** The built-in connector called `name`; throws `HUB_ERR_CONNECTOR_UNKNOWN` (kind `config`). */

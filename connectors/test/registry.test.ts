@@ -3,9 +3,12 @@ import { isHubError } from '../../core/errors/index.js';
 import { builtinConnectors, getConnector } from '../index.js';
 import { secretPaths } from '../sdk/config.js';
 
+/** Every built-in connector, sorted: a new one must be added here on purpose. */
+const BUILTINS = ['epcis', 'fhir', 'postgres-ledger', 'simulator'];
+
 describe('connector registry', () => {
   it('lists the built-in connectors by name', () => {
-    expect(Object.keys(builtinConnectors).sort()).toEqual(['postgres-ledger', 'simulator']);
+    expect(Object.keys(builtinConnectors).sort()).toEqual(BUILTINS);
     for (const [name, c] of Object.entries(builtinConnectors)) expect(c.name).toBe(name);
     expect(getConnector('simulator')).toBe(builtinConnectors.simulator);
   });
@@ -19,7 +22,7 @@ describe('connector registry', () => {
       }
     })();
     expect(isHubError(err) && err.code === 'HUB_ERR_CONNECTOR_UNKNOWN' && err.kind === 'config').toBe(true);
-    expect((err as Error).message).toBe('Unknown connector toString; known connectors: postgres-ledger, simulator');
+    expect((err as Error).message).toBe(`Unknown connector toString; known connectors: ${BUILTINS.join(', ')}`);
   });
 
   it('gives every connector a snake_case config spec, secrets marked', () => {
