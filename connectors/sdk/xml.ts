@@ -148,25 +148,27 @@ export function parseXml(connector: string, source: XmlSource, limits: Partial<X
 
 function parseText(document: string, text: string, max: XmlLimits): XmlElement {
   const lines = lineStarts(text);
-  const parser = new SaxesParser({ xmlns: true, position: true, fileName: document });
+  const parser = new SaxesParser({ xmlns: true, position: true });
   const stack: MutableElement[] = [];
   let root: MutableElement | undefined;
   let count = 0;
   let pendingStart = 0;
 
-  const malformed = (reason: string, at?: { line: number; column: number }): HubError =>
+  const malformed = (reason: string): HubError =>
     new HubError('HUB_ERR_XML_MALFORMED', {
       document,
-      line: at?.line ?? parser.line,
+      line: parser.line,
       // saxes counts the characters read on the line: 0 at the very start of one.
-      column: at?.column ?? Math.max(1, parser.column),
+      column: Math.max(1, parser.column),
       reason,
     });
 
   parser.on('error', (err) => {
-    // saxes prefixes "<file>:<line>:<column>: "; the catalogue message places them itself.
-    const reason = err.message.replace(/^.*?:\d+:\d+: /, '').replace(/\.$/, '');
-    throw malformed(reason === 'undefined entity' ? `${reason} (only &lt; &gt; &amp; &quot; &apos; are known)` : reason);
+    // saxes prefixes "<line>:<column>: "; the catalogue message places them itself.
+    const reason = err.message.replace(/^\d+:\d+: /, '').replace(/\.$/, '');
+    throw malformed(
+      reason === 'undefined entity' ? `${reason} (only &lt; &gt; &amp; &quot; &apos; are known)` : reason,
+    );
   });
   parser.on('doctype', (doctype) => {
     const found = doctypeHazards(doctype);
@@ -245,7 +247,9 @@ function doctypeHazards(doctype: string): string[] {
   }
   const entities: string[] = [];
   const externals: string[] = [];
-  for (const m of subset.matchAll(/<!ENTITY\s+(%\s+)?([^\s>]+)\s*((?:SYSTEM|PUBLIC)\s+("[^"]*"|'[^']*')(?:\s+("[^"]*"|'[^']*'))?)?/g)) {
+  for (const m of subset.matchAll(
+    /<!ENTITY\s+(%\s+)?([^\s>]+)\s*((?:SYSTEM|PUBLIC)\s+("[^"]*"|'[^']*')(?:\s+("[^"]*"|'[^']*'))?)?/g,
+  )) {
     const name = `${m[1] ? '%' : ''}${m[2]}`;
     entities.push(name);
     if (m[3]) externals.push(`${name} → ${m[3].startsWith('PUBLIC') && m[5] ? `PUBLIC … ${m[5]}` : m[3]}`);
@@ -253,7 +257,8 @@ function doctypeHazards(doctype: string): string[] {
   if (externals.length > 0) found.push(`external entities (${externals.join(', ')})`);
   const params = entities.filter((e) => e.startsWith('%'));
   if (params.length > 0) found.push(`parameter entities (${list(params)})`);
-  if (entities.length > 0) found.push(`${entities.length} entity declaration(s) (${list(entities)}): entity expansion is refused`);
+  if (entities.length > 0)
+    found.push(`${entities.length} entity declaration(s) (${list(entities)}): entity expansion is refused`);
   if (entities.length === 0 && /<!/.test(subset)) found.push('an internal DTD subset');
   return found;
 }
@@ -306,8 +311,10 @@ export function decodeXml(connector: string, source: XmlSource): { text: string;
   if (b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) [label, why] = ['utf-8', 'its byte-order mark'];
   else if (b[0] === 0xff && b[1] === 0xfe) [label, why] = ['utf-16le', 'its byte-order mark'];
   else if (b[0] === 0xfe && b[1] === 0xff) [label, why] = ['utf-16be', 'its byte-order mark'];
-  else if (b[0] === 0x3c && b[1] === 0x00 && b[2] === 0x3f && b[3] === 0x00) [label, why] = ['utf-16le', 'its first bytes'];
-  else if (b[0] === 0x00 && b[1] === 0x3c && b[2] === 0x00 && b[3] === 0x3f) [label, why] = ['utf-16be', 'its first bytes'];
+  else if (b[0] === 0x3c && b[1] === 0x00 && b[2] === 0x3f && b[3] === 0x00)
+    [label, why] = ['utf-16le', 'its first bytes'];
+  else if (b[0] === 0x00 && b[1] === 0x3c && b[2] === 0x00 && b[3] === 0x3f)
+    [label, why] = ['utf-16be', 'its first bytes'];
   else {
     const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(source.contentType ?? '')?.[1];
     // The declaration is ASCII in every encoding this branch can meet.

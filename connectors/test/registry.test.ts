@@ -4,7 +4,7 @@ import { builtinConnectors, getConnector } from '../index.js';
 import { secretPaths } from '../sdk/config.js';
 
 /** Every built-in connector, sorted: a new one must be added here on purpose. */
-const BUILTINS = ['epcis', 'fhir', 'postgres-ledger', 'simulator'];
+const BUILTINS = ['cap', 'edxl-rm', 'epcis', 'fhir', 'postgres-ledger', 'simulator', 'webhook'];
 
 describe('connector registry', () => {
   it('lists the built-in connectors by name', () => {

@@ -1,17 +1,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { HubError, isHubError } from '../../../core/errors/index.js';
-import {
-  attribute,
-  child,
-  children,
-  childText,
-  elementPayload,
-  elementXml,
-  parseXml,
-  type XmlSource,
-} from '../xml.js';
+import { type HubError, isHubError } from '../../../core/errors/index.js';
+import { attribute, child, children, childText, elementPayload, elementXml, parseXml, type XmlSource } from '../xml.js';
 
 const CAP = 'urn:oasis:names:tc:emergency:cap:1.2';
 
@@ -147,7 +138,11 @@ describe('parseXml: malformed, oversized and badly encoded documents', () => {
   });
 
   it('refuses Latin-1 bytes in a document that says nothing of its encoding, naming the byte and line', () => {
-    const bytes = Buffer.concat([Buffer.from('<alert>\n<event>S'), Buffer.from([0xe9]), Buffer.from('isme</event></alert>')]);
+    const bytes = Buffer.concat([
+      Buffer.from('<alert>\n<event>S'),
+      Buffer.from([0xe9]),
+      Buffer.from('isme</event></alert>'),
+    ]);
     const err = refusal(() => parseXml('cap', src(bytes, 'latin.xml')));
     expect(err.code).toBe('HUB_ERR_INGEST_DOCUMENT');
     expect(err.message).toContain('latin.xml: it is not utf-8');
