@@ -18,6 +18,12 @@ export interface DocumentConnector<Config extends object = Record<string, unknow
    * wrong encoding, XML with entities, bad signature), naming what is wrong.
    */
   parseDocument(document: IncomingDocument, config: Partial<Config>): AsyncIterable<Message> | Iterable<Message>;
+  /**
+   * Called when a document parsed but its records could not be made durable. A connector that
+   * remembers documents (a webhook's replay cache) forgets this one here, so that the sender's
+   * retry is accepted rather than refused as a replay. Default: nothing to forget.
+   */
+  documentFailed?(document: IncomingDocument): void;
 }
 
 export function isDocumentConnector(c: Connector<object>): c is DocumentConnector<object> {

@@ -133,17 +133,23 @@ export function createIngestService(options: IngestServiceOptions): DocumentInge
       }
 
       if (batch.records.length > 0 || batch.deadLetters.length > 0) {
-        await withRetry(
-          () =>
-            options.sink.write({
-              connector: name,
-              stream,
-              records: batch.records,
-              deadLetters: batch.deadLetters,
-              state: undefined,
-            }),
-          policy,
-        );
+        try {
+          await withRetry(
+            () =>
+              options.sink.write({
+                connector: name,
+                stream,
+                records: batch.records,
+                deadLetters: batch.deadLetters,
+                state: undefined,
+              }),
+            policy,
+          );
+        } catch (err) {
+          // Nothing of this document is durable: let the sender's retry through.
+          connector.documentFailed?.(document);
+          throw err;
+        }
         recordsOutCounter.labels(name, stream).inc(batch.records.length);
         recordsDeadLettered.labels(name, stream).inc(batch.deadLetters.length);
         noteCommit(name);

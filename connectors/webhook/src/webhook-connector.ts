@@ -109,6 +109,13 @@ export class WebhookConnector extends ConnectorBase<WebhookConfig> implements Do
     return this.replays?.forget(`${partner}\n${id}`) ?? false;
   }
 
+  /** The ingest service's hook when a delivery's records could not be stored: accept its retry. */
+  documentFailed(document: IncomingDocument): void {
+    const partner = document.headers?.[HEADERS.partner];
+    const id = document.headers?.[HEADERS.id];
+    if (partner && id) this.releaseDelivery(partner, id);
+  }
+
   private deliver(
     name: string,
     body: Buffer,

@@ -182,6 +182,25 @@ describe('webhook: push through the ingest service', () => {
     expect(sink.records).toHaveLength(1);
     expect(sink.records[0]?.meta?.lineage?.sourceSystem).toBe('webhook:crm-souss-massa');
   });
+
+  it("accepts the partner's retry when the first delivery could not be stored", async () => {
+    const sink = new MemoryRecordSink();
+    await sink.init();
+    const hook = new WebhookConnector();
+    const ingest = createIngestService({
+      connectors: { webhook: hook },
+      sink,
+      configFor: () => CONFIG,
+      retry: { retries: 0, minDelayMs: 1, maxDelayMs: 1 },
+    });
+    const doc = delivery({ resources: [request] }, { id: 'msg_failed_write' });
+    sink.failNextWrites(new Error('disk full'));
+    await expect(ingest.ingest('webhook', doc)).rejects.toBeTruthy();
+    expect(sink.records).toHaveLength(0);
+    // Not a replay: nothing of the first attempt is stored.
+    expect(await ingest.ingest('webhook', doc)).toMatchObject({ accepted: 1 });
+    expect(sink.records).toHaveLength(1);
+  });
 });
 
 describe('webhook: records', () => {
