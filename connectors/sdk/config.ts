@@ -65,17 +65,28 @@ export function secretPaths(spec: JSONSchema, prefix = ''): string[] {
     const path = prefix === '' ? key : `${prefix}.${key}`;
     if (sub[SECRET_KEYWORD] === true) out.push(path);
     else if (sub.type === 'object') out.push(...secretPaths(sub, path));
+    // `*` stands for every element: `partners.*.secret`.
+    else if (sub.type === 'array' && sub.items && typeof sub.items === 'object')
+      out.push(...secretPaths(sub.items as JSONSchema, `${path}.*`));
   }
   return out;
 }
 
-function getPath(obj: unknown, path: string): unknown {
-  let cur: unknown = obj;
-  for (const part of path.split('.')) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string, unknown>)[part];
+/** Every (holder, key) a dotted path with `*` wildcards reaches in `obj`. */
+function slots(obj: unknown, path: string): { holder: Record<string, unknown>; key: string }[] {
+  const parts = path.split('.');
+  const key = parts.pop() as string;
+  let holders: unknown[] = [obj];
+  for (const part of parts) {
+    holders = holders.flatMap((h) => {
+      if (h === null || typeof h !== 'object') return [];
+      if (part === '*') return Array.isArray(h) ? h : [];
+      return [(h as Record<string, unknown>)[part]];
+    });
   }
-  return cur;
+  return holders
+    .filter((h): h is Record<string, unknown> => h !== null && typeof h === 'object' && key in h)
+    .map((holder) => ({ holder, key }));
 }
 
 export const REDACTED = '***';
@@ -84,12 +95,7 @@ export const REDACTED = '***';
 export function redactConfig(spec: JSONSchema, config: unknown): Record<string, unknown> {
   const copy = structuredClone((config ?? {}) as Record<string, unknown>);
   for (const path of secretPaths(spec)) {
-    const parts = path.split('.');
-    const last = parts.pop() as string;
-    const parent = parts.length === 0 ? copy : getPath(copy, parts.join('.'));
-    if (parent && typeof parent === 'object' && last in parent) {
-      (parent as Record<string, unknown>)[last] = REDACTED;
-    }
+    for (const { holder, key } of slots(copy, path)) holder[key] = REDACTED;
   }
   return copy;
 }
@@ -101,8 +107,8 @@ export function redactConfig(spec: JSONSchema, config: unknown): Record<string, 
  */
 export function secretRedactor(spec: JSONSchema, config: unknown): (text: string) => string {
   const needles = new Set<string>();
-  for (const path of secretPaths(spec)) {
-    const v = getPath(config, path);
+  for (const { holder, key } of secretPaths(spec).flatMap((path) => slots(config, path))) {
+    const v = holder[key];
     if (typeof v !== 'string' || v === '') continue;
     needles.add(v);
     try {

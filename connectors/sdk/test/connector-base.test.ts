@@ -83,6 +83,38 @@ describe('config', () => {
       'auth *** for user ana, password *** and ***',
     );
   });
+
+  it('finds secrets inside arrays of objects (per-partner webhook secrets)', () => {
+    const spec = {
+      type: 'object',
+      properties: {
+        partners: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: { id: { type: 'string' }, secret: { type: 'string', 'x-secret': true } },
+          },
+        },
+      },
+    };
+    expect(secretPaths(spec)).toEqual(['partners.*.secret']);
+    const config = {
+      partners: [
+        { id: 'crm', secret: 'whsec_one' },
+        { id: 'unicef', secret: 'whsec_two' },
+      ],
+    };
+    expect(redactConfig(spec, config)).toEqual({
+      partners: [
+        { id: 'crm', secret: '***' },
+        { id: 'unicef', secret: '***' },
+      ],
+    });
+    expect(config.partners[0]?.secret).toBe('whsec_one');
+    expect(secretRedactor(spec, config)('bad signature for crm with whsec_one / whsec_two')).toBe(
+      'bad signature for crm with *** / ***',
+    );
+  });
 });
 
 describe('backoff', () => {

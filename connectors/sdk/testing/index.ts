@@ -1,8 +1,8 @@
 /** Test helpers for connector authors: the conformance kit and an in-memory sink. */
 export {
-  runConformance,
   type ConformanceCheck,
   type ConformanceOptions,
   type ConformanceReport,
+  runConformance,
 } from './conformance.js';
 export { MemoryRecordSink } from './memory-sink.js';
