@@ -1,9 +1,20 @@
 export {
+  LEDGER_COLUMNS,
+  type LedgerRow,
+  type MappingResult,
+  mapLedgerRow,
+  movementId,
+  type ReplacedRow,
+  reversalId,
+  reversalOf,
+} from './ledger-mapping.js';
+export { classifyPgError } from './pg-errors.js';
+export {
+  historyTable,
   LEDGER_DDL,
-  PostgresLedgerConnector,
-  postgresLedger,
+  type LedgerBatchCursor,
   type LedgerCursor,
   type PostgresLedgerConfig,
+  PostgresLedgerConnector,
+  postgresLedger,
 } from './postgres-ledger-connector.js';
-export { LEDGER_COLUMNS, mapLedgerRow, type LedgerRow, type MappingResult } from './ledger-mapping.js';
-export { classifyPgError } from './pg-errors.js';

@@ -3,6 +3,13 @@
  * database here. A row that cannot become a movement at all (no uuid, an unknown type, a
  * quantity that is not a number) is refused with its reasons; anything the mapping can carry
  * over is carried over, and core's validation judges the rest (check digits, units, dates).
+ *
+ * Each revision of a ledger row is its own event, never an edit of an earlier one:
+ * - revision 1 is `mv-<uuid>`; revision r > 1 is `mv-<uuid>-r<r>`, refers to `mv-<uuid>` and
+ *   carries `recordedAt` (when the ledger recorded the correction);
+ * - a revision that was read and then replaced (an UPDATE, a DELETE, a soft delete) is undone
+ *   by a reversal `mv-<uuid>-x<r>`: an adjustment of the opposite quantity at the same place,
+ *   product and lot, at the same `occurredAt`, referring to the revision it cancels.
  */
 import type { CanonicalResource } from '../../../core/ports/index.js';
 import type { RecordError } from '../../sdk/connector.js';
@@ -25,8 +32,19 @@ export interface LedgerRow {
   readonly occurred_at: string | null;
   readonly reason: string | null;
   readonly reference: string | null;
-  /** RFC 3339, UTC, microseconds: the cursor. */
+  /** RFC 3339, UTC, microseconds: when this revision was written. */
   readonly updated_at: string;
+  /** 1 for a new movement, then +1 per committed change (absent: 1). */
+  readonly revision?: number;
+}
+
+/** A revision that a later change replaced, from `stock_ledger_history`. */
+export interface ReplacedRow extends LedgerRow {
+  readonly revision: number;
+  /** What replaced it: a correction (`UPDATE`, a soft delete included) or a `DELETE`. */
+  readonly operation: 'UPDATE' | 'DELETE';
+  /** RFC 3339, UTC, microseconds: when it was replaced. */
+  readonly superseded_at: string;
 }
 
 export const LEDGER_COLUMNS = [
@@ -50,6 +68,21 @@ export const LEDGER_COLUMNS = [
 
 export const LEDGER_MOVEMENT_SYSTEM = 'urn:reserve-hub:ledger:movement';
 export const LEDGER_ROW_SYSTEM = 'urn:reserve-hub:ledger:row';
+/** Extension: the ledger revision an event stands for (`valueInteger`). */
+export const LEDGER_REVISION_EXTENSION = 'https://reserve-hub.ma/ext/ledger-revision';
+/** Extension: the movement a reversal cancels (`valueReference`). */
+export const REVERSAL_OF_EXTENSION = 'https://reserve-hub.ma/ext/reversal-of';
+
+/** The canonical id of revision `revision` of ledger movement `uuid`. */
+export function movementId(uuid: string, revision = 1): string {
+  const base = `mv-${uuid.toLowerCase()}`;
+  return revision === 1 ? base : `${base}-r${revision}`;
+}
+
+/** The canonical id of the reversal of revision `revision` of ledger movement `uuid`. */
+export function reversalId(uuid: string, revision: number): string {
+  return `mv-${uuid.toLowerCase()}-x${revision}`;
+}
 
 const SIGN: Readonly<Record<string, 1 | -1 | 0>> = {
   receipt: 1,
@@ -112,17 +145,19 @@ export function mapLedgerRow(row: LedgerRow): MappingResult {
   if (errors.length > 0 || sign === undefined) return { ok: false, errors };
 
   const value = sign === 0 || magnitude < 0 ? magnitude : sign * magnitude;
+  const revision = row.revision ?? 1;
   const record: Record<string, unknown> = {
     resourceType: 'StockMovement',
-    id: `mv-${uuid.toLowerCase()}`,
+    id: movementId(uuid, revision),
     identifier: [
       { system: LEDGER_MOVEMENT_SYSTEM, value: uuid.toLowerCase() },
       { system: LEDGER_ROW_SYSTEM, value: row.id },
     ],
     movementType: type,
     occurredAt: row.occurred_at,
-    location: { reference: `Location/${row.warehouse_code?.trim()}` },
   };
+  if (revision > 1) record.recordedAt = row.updated_at;
+  record.location = { reference: `Location/${row.warehouse_code?.trim()}` };
   const cpCode = row.counterpart_code?.trim();
   if (cpCode) {
     const kind = row.counterpart_type === 'organization' ? 'Organization' : 'Location';
@@ -137,10 +172,53 @@ export function mapLedgerRow(row: LedgerRow): MappingResult {
   }
   record.quantity = { value, unit: row.unit?.trim() };
   if (row.reason?.trim()) record.reason = row.reason.trim();
+  const references: { reference: string; display?: string }[] = [];
+  const extension: Record<string, unknown>[] = [];
   const ref = row.reference?.trim();
   if (ref) {
-    if (REFERENCE.test(ref)) record.references = [{ reference: ref }];
-    else record.extension = [{ url: 'https://reserve-hub.ma/ext/ledger-reference', valueString: ref }];
+    if (REFERENCE.test(ref)) references.push({ reference: ref });
+    else extension.push({ url: 'https://reserve-hub.ma/ext/ledger-reference', valueString: ref });
   }
+  if (revision > 1) {
+    references.push({ reference: `StockMovement/${movementId(uuid)}`, display: `Révision ${revision} (correction)` });
+    extension.push({ url: LEDGER_REVISION_EXTENSION, valueInteger: revision });
+  }
+  if (references.length > 0) record.references = references;
+  if (extension.length > 0) record.extension = extension;
   return { ok: true, record: record as CanonicalResource };
+}
+
+/**
+ * The reversal of `original`, the movement that revision `replaced.revision` of a ledger row
+ * gave: an adjustment of the opposite quantity, same place, product, lot and `occurredAt`
+ * (so that totals over a period are corrected in that period), recorded when the revision
+ * was replaced.
+ */
+export function reversalOf(original: CanonicalResource, replaced: ReplacedRow): CanonicalResource {
+  const o = original as unknown as Record<string, unknown> & { quantity: { value: number; unit: string } };
+  const uuid = (replaced.movement_uuid ?? '').trim();
+  // A soft delete is an UPDATE too: the revision that replaced this one says which it was.
+  const what = replaced.operation === 'DELETE' ? 'supprimée' : 'corrigée ou annulée';
+  const record: Record<string, unknown> = {
+    resourceType: 'StockMovement',
+    id: reversalId(uuid, replaced.revision),
+    identifier: o.identifier,
+    movementType: 'adjustment',
+    occurredAt: o.occurredAt,
+    recordedAt: replaced.superseded_at,
+    location: o.location,
+  };
+  if (o.counterpart !== undefined) record.counterpart = o.counterpart;
+  record.product = o.product;
+  if (o.gtin !== undefined) record.gtin = o.gtin;
+  if (o.lot !== undefined) record.lot = o.lot;
+  // `0 - x`, not `-x`: a reversal never carries a negative zero.
+  record.quantity = { value: 0 - o.quantity.value, unit: o.quantity.unit };
+  record.reason = `Annulation de ${original.id} : ligne ${what} dans le grand livre`;
+  record.references = [{ reference: `StockMovement/${original.id}` }];
+  record.extension = [
+    { url: REVERSAL_OF_EXTENSION, valueReference: { reference: `StockMovement/${original.id}` } },
+    { url: LEDGER_REVISION_EXTENSION, valueInteger: replaced.revision },
+  ];
+  return record as CanonicalResource;
 }

@@ -33,7 +33,8 @@ export function classifyPgError(name: string, err: unknown): HubError {
   if (
     NETWORK.has(code) ||
     TRANSIENT_CLASSES.has(code.slice(0, 2)) ||
-    /timeout|terminated|Connection terminated/i.test(message)
+    // A connection the server dropped: `pg` says "terminated", then "not queryable".
+    /timeout|terminated|not queryable/i.test(message)
   ) {
     return new HubError('HUB_ERR_CONNECTOR_SOURCE', { name, reason }, { cause: err });
   }

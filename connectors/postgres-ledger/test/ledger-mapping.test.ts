@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { validateResource } from '../../../core/index.js';
-import { type LedgerRow, mapLedgerRow } from '../src/ledger-mapping.js';
+import { type LedgerRow, mapLedgerRow, type ReplacedRow, reversalOf } from '../src/ledger-mapping.js';
 import { classifyPgError } from '../src/pg-errors.js';
 
 const row = (over: Partial<LedgerRow> = {}): LedgerRow => ({
@@ -97,6 +97,50 @@ describe('stock_ledger row → StockMovement', () => {
   });
 });
 
+describe('revisions and reversals', () => {
+  it('gives a corrected revision its own id, when it was recorded, and a reference to the original', () => {
+    const r = mapLedgerRow(row({ revision: 3, quantity: '80', reference: 'Shipment/sh-42-7' }));
+    expect(r.ok && r.record).toMatchObject({
+      id: 'mv-0b5e8c4e-6d1f-4c7a-9d1e-2f3a4b5c6d7e-r3',
+      recordedAt: '2025-01-08T09:15:02.123456Z',
+      quantity: { value: -80, unit: 'XBO' },
+      references: [
+        { reference: 'Shipment/sh-42-7' },
+        { reference: 'StockMovement/mv-0b5e8c4e-6d1f-4c7a-9d1e-2f3a4b5c6d7e', display: 'Révision 3 (correction)' },
+      ],
+      extension: [{ url: 'https://reserve-hub.ma/ext/ledger-revision', valueInteger: 3 }],
+    });
+    expect(r.ok && validateResource(r.record).valid).toBe(true);
+  });
+
+  it.each([
+    ['dispatch', '120', 120],
+    ['receipt', '5', -5],
+    ['adjustment', '-2.5', 2.5],
+  ])('reverses a %s of %s with an adjustment of %d that validates', (type, quantity, value) => {
+    const replaced: ReplacedRow = {
+      ...row({ movement_type: type, quantity }),
+      revision: 2,
+      operation: 'DELETE',
+      superseded_at: '2025-02-01T10:00:00.000000Z',
+    };
+    const original = mapLedgerRow(replaced);
+    if (!original.ok) throw new Error('unmapped');
+    const reversal = reversalOf(original.record, replaced);
+    expect(reversal).toMatchObject({
+      id: 'mv-0b5e8c4e-6d1f-4c7a-9d1e-2f3a4b5c6d7e-x2',
+      movementType: 'adjustment',
+      occurredAt: '2025-01-08T09:15:00.000000Z',
+      recordedAt: '2025-02-01T10:00:00.000000Z',
+      location: { reference: 'Location/souss-massa-wh1' },
+      lot: { lotNumber: 'L250110C', expiry: '2026-01-10' },
+      quantity: { value, unit: 'XBO' },
+      references: [{ reference: `StockMovement/${original.record.id}` }],
+    });
+    expect(validateResource(reversal).valid).toBe(true);
+  });
+});
+
 describe('PostgreSQL errors', () => {
   it.each([
     [{ code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' }, 'HUB_ERR_CONNECTOR_SOURCE', 'transient'],
@@ -117,6 +161,11 @@ describe('PostgreSQL errors', () => {
       'config',
     ],
     [{ code: '22P02', message: 'invalid input syntax' }, 'HUB_ERR_CONNECTOR_CRASHED', 'system'],
+    [
+      { code: undefined, message: 'Client has encountered a connection error and is not queryable' },
+      'HUB_ERR_CONNECTOR_SOURCE',
+      'transient',
+    ],
   ])('%o → %s', (err, code, kind) => {
     const e = classifyPgError('postgres-ledger', Object.assign(new Error(err.message), { code: err.code }));
     expect([e.code, e.kind]).toEqual([code, kind]);

@@ -1,3 +1,3 @@
-export { SimulatorConnector, simulator, type SimulatorConfig } from './simulator-connector.js';
-export { CATALOGUE, CATEGORIES, PERISHABLE, type CatalogueProduct, type Category } from './catalogue.js';
-export { DELIVERY_SITES, REGIONS, WAREHOUSES, networkLocations } from './network.js';
+export { CATALOGUE, CATEGORIES, type CatalogueProduct, type Category, PERISHABLE } from './catalogue.js';
+export { DELIVERY_SITES, networkLocations, REGIONS, WAREHOUSES } from './network.js';
+export { type SimulatorConfig, SimulatorConnector, simulator } from './simulator-connector.js';

@@ -10,15 +10,24 @@
  * refers to its transfer-out). Perishables leave first-expired-first-out; a lot found expired
  * is written off. With `invalidRate`, some sequence numbers carry a malformed row instead,
  * drawn from a separate generator: they touch no balance and leave the valid flow unchanged.
+ *
+ * Whatever is due at a given simulated time (a transfer arriving, a request, a shipment
+ * leaving, an incident, a maintenance) waits in an `Agenda`. The crisis operations
+ * (`operations.ts`) reach the stock through the `StockEngine` this class implements: they
+ * reserve goods for a shipment (reserved stock is out of reach of the rest of the flow) and
+ * later ship them, which queues the movements; queued movements are emitted before the flow
+ * draws anything new.
  */
 import type { CanonicalResource } from '../../../core/ports/index.js';
 import type { StreamMessage } from '../../sdk/connector-base.js';
+import { Agenda } from './agenda.js';
 import { CATALOGUE, type CatalogueProduct } from './catalogue.js';
 import { DAY_MS, formatDate, formatDateTime } from './clock.js';
-import { type LotTable, LOTS_PER_PRODUCT, type SimLot } from './lots.js';
-import { DELIVERY_SITES, WAREHOUSES } from './network.js';
+import { LOTS_PER_PRODUCT, type LotTable, type SimLot } from './lots.js';
+import { DELIVERY_SITES, WAREHOUSES, WAREHOUSES_BY_REGION } from './network.js';
+import { type EventLog, Operations } from './operations.js';
 import { PARTNER_IDS, SUPPLIER_OF } from './organizations.js';
-import { Random, cumulative } from './random.js';
+import { cumulative, Random } from './random.js';
 
 export type MovementType =
   | 'receipt'
@@ -50,6 +59,42 @@ export interface MovementDraft {
   readonly transfer: number | undefined;
   /** For a transfer-in: the sequence number of its transfer-out. */
   readonly outSeq: number | undefined;
+  /** References to what the movement serves (`Shipment/…`, `SupplyRequest/…`, `Incident/…`). */
+  readonly refs: readonly string[] | undefined;
+}
+
+/** A movement that an operation has made happen, waiting for its sequence number. */
+export interface QueuedMovement {
+  readonly type: MovementType;
+  readonly w: number;
+  readonly product: CatalogueProduct;
+  readonly lot: SimLot | undefined;
+  readonly milli: number;
+  readonly counterpart: string;
+  readonly transfer: number | undefined;
+  readonly outSeq: number | undefined;
+  readonly refs: readonly string[];
+  /** Called with the movement's sequence number when it is emitted. */
+  readonly onEmit: ((seq: number) => void) | undefined;
+}
+
+/** What the crisis operations may do to the stock. Quantities in thousandths of the unit. */
+export interface StockEngine {
+  /** Simulated now, epoch ms. */
+  readonly now: number;
+  readonly lots: LotTable;
+  /** Runs `run` at simulated time `at` (not before now). */
+  schedule(at: number, run: () => void): void;
+  /** Stock of a warehouse, product and lot that is neither reserved nor gone. */
+  available(w: number, product: CatalogueProduct, lot: SimLot | undefined): number;
+  reserve(w: number, product: CatalogueProduct, lot: SimLot | undefined, milli: number): void;
+  release(w: number, product: CatalogueProduct, lot: SimLot | undefined, milli: number): void;
+  /** Takes reserved stock out of `w` and queues its dispatch or transfer-out (`milli` > 0: what leaves). */
+  ship(m: QueuedMovement): void;
+  /** Puts stock into `w` and queues its transfer-in. */
+  receive(m: QueuedMovement): void;
+  /** A new transfer number (identifier `tr-<seed>-<n>` of a transfer-out and its transfer-in). */
+  nextTransfer(): number;
 }
 
 /** A deliberately malformed row (`invalid_rate`), to exercise the dead-letter path. */
@@ -76,6 +121,8 @@ export interface FlowOptions {
   readonly startMs: number;
   readonly invalidRate: number;
   readonly lots: LotTable;
+  /** Mean incidents per 30 simulated days (0: none). */
+  readonly incidentsPer30Days: number;
 }
 
 /** Mean simulated time between two movements of the whole network. */
@@ -102,30 +149,22 @@ const NON_PERISHABLE = CATALOGUE.filter((p) => !p.perishable);
 const SITES_BY_REGION: readonly (readonly string[])[] = Array.from({ length: 12 }, (_, ri) =>
   DELIVERY_SITES.filter((s) => s.regionIndex === ri).map((s) => s.id),
 );
-const WAREHOUSES_BY_REGION: readonly (readonly number[])[] = Array.from({ length: 12 }, (_, ri) =>
-  WAREHOUSES.flatMap((w, i) => (w.regionIndex === ri ? [i] : [])),
-);
+const NO_REFS: readonly string[] = [];
 
-interface Pending {
-  readonly arrival: number;
-  readonly dest: number;
-  readonly origin: number;
-  readonly product: CatalogueProduct;
-  readonly lot: SimLot | undefined;
-  readonly milli: number;
-  readonly transfer: number;
-  readonly outSeq: number;
-}
-
-export class MovementFlow {
+export class MovementFlow implements StockEngine {
   private readonly rnd: Random;
   private readonly bad: Random;
   private readonly balances: Float64Array;
+  /** Per key: the part of the balance set aside for planned shipments. */
+  private readonly reserved: Float64Array;
   /** Per warehouse: keys with a positive balance (for drawing outbound movements). */
   private readonly stocked: number[][];
   /** Key → 1 + its position in its warehouse's `stocked` list; 0 when not stocked. */
   private readonly position: Int32Array;
-  private readonly pending: Pending[] = [];
+  private readonly agenda = new Agenda();
+  private readonly queue: (QueuedMovement | undefined)[] = [];
+  private queueHead = 0;
+  private readonly operations: Operations;
   private t: number;
   private nextSeq = 0;
   private transfers = 0;
@@ -135,9 +174,11 @@ export class MovementFlow {
     this.bad = new Random(options.seed, PURPOSE_INVALID);
     const size = WAREHOUSES.length * CATALOGUE.length * SLOTS;
     this.balances = new Float64Array(size);
+    this.reserved = new Float64Array(size);
     this.position = new Int32Array(size);
     this.stocked = WAREHOUSES.map(() => []);
     this.t = options.startMs;
+    this.operations = new Operations(this, options.seed, options.incidentsPer30Days);
   }
 
   /** The sequence number `next()` produces. */
@@ -145,9 +186,58 @@ export class MovementFlow {
     return this.nextSeq;
   }
 
+  get now(): number {
+    return this.t;
+  }
+
+  get lots(): LotTable {
+    return this.options.lots;
+  }
+
+  /** Incidents, requests, shipments, equipment and maintenance, as they happened so far. */
+  get events(): EventLog {
+    return this.operations.log;
+  }
+
   /** Balance of a warehouse, product and lot, in the product's unit (tests). */
   balance(w: number, product: CatalogueProduct, lot: SimLot | undefined): number {
     return (this.balances[this.key(w, product, lot)] as number) / 1000;
+  }
+
+  schedule(at: number, run: () => void): void {
+    this.agenda.schedule(Math.max(at, this.t), run);
+  }
+
+  available(w: number, product: CatalogueProduct, lot: SimLot | undefined): number {
+    const key = this.key(w, product, lot);
+    return (this.balances[key] as number) - (this.reserved[key] as number);
+  }
+
+  reserve(w: number, product: CatalogueProduct, lot: SimLot | undefined, milli: number): void {
+    const key = this.key(w, product, lot);
+    const after = (this.reserved[key] as number) + milli;
+    if (after > (this.balances[key] as number)) throw new Error(`simulator bug: over-reservation at key ${key}`);
+    this.reserved[key] = after;
+  }
+
+  release(w: number, product: CatalogueProduct, lot: SimLot | undefined, milli: number): void {
+    const key = this.key(w, product, lot);
+    this.reserved[key] = Math.max(0, (this.reserved[key] as number) - milli);
+  }
+
+  ship(m: QueuedMovement): void {
+    this.release(m.w, m.product, m.lot, m.milli);
+    this.add(m.w, m.product, m.lot, -m.milli);
+    this.queue.push({ ...m, milli: -m.milli });
+  }
+
+  receive(m: QueuedMovement): void {
+    this.add(m.w, m.product, m.lot, m.milli);
+    this.queue.push(m);
+  }
+
+  nextTransfer(): number {
+    return ++this.transfers;
   }
 
   /** Replays the flow up to (excluding) `seq`, building no records. */
@@ -168,25 +258,35 @@ export class MovementFlow {
         packs: this.bad.int(1, 40),
       };
     }
-    const candidate = this.t + this.rnd.exponential(MEAN_GAP_MS);
-    const due = this.pending[0];
-    if (due && due.arrival <= candidate) {
-      this.pending.shift();
-      this.t = due.arrival;
-      this.add(due.dest, due.product, due.lot, due.milli);
-      return this.draft(
-        seq,
-        'transfer-in',
-        due.dest,
-        due.product,
-        due.lot,
-        due.milli,
-        `Location/${WAREHOUSES[due.origin]?.id}`,
-        due.transfer,
-        due.outSeq,
-      );
+    for (;;) {
+      if (this.queueHead < this.queue.length) return this.dequeue(seq);
+      const candidate = this.t + this.rnd.exponential(MEAN_GAP_MS);
+      // What is due before the next drawn movement happens first; if it moved stock, its
+      // movements come out now and the drawn time is forgotten.
+      while (this.agenda.nextAt() <= candidate && this.queueHead === this.queue.length) {
+        const action = this.agenda.pop();
+        this.t = action.at;
+        action.run();
+      }
+      if (this.queueHead < this.queue.length) continue;
+      this.t = candidate;
+      return this.drawn(seq);
     }
-    this.t = candidate;
+  }
+
+  private dequeue(seq: number): MovementDraft {
+    const q = this.queue[this.queueHead] as QueuedMovement;
+    this.queue[this.queueHead++] = undefined;
+    if (this.queueHead === this.queue.length) {
+      this.queue.length = 0;
+      this.queueHead = 0;
+    }
+    q.onEmit?.(seq);
+    return this.draft(seq, q.type, q.w, q.product, q.lot, q.milli, q.counterpart, q.transfer, q.outSeq, q.refs);
+  }
+
+  /** A movement of the everyday flow, drawn at the current time. */
+  private drawn(seq: number): MovementDraft {
     const w = this.rnd.weighted(WAREHOUSE_WEIGHTS);
     const type = TYPES[this.rnd.weighted(TYPE_WEIGHTS)] as MovementType;
     switch (type) {
@@ -239,14 +339,15 @@ export class MovementFlow {
     let lot: SimLot | undefined;
     if (product.perishable) {
       for (const l of this.options.lots.byProduct[product.index - 1] ?? []) {
-        if ((this.balances[this.key(w, product, l)] as number) > 0) {
+        if (this.available(w, product, l) > 0) {
           lot = l;
           break;
         }
       }
     }
-    const key = this.key(w, product, lot);
-    const held = this.balances[key] as number;
+    // What is reserved for a shipment is out of reach.
+    const held = this.available(w, product, lot);
+    if (held <= 0) return undefined;
     const pack = toMilli(product.packSize);
     if (lot && lot.expiryMs <= this.t) {
       this.add(w, product, lot, -held);
@@ -270,16 +371,21 @@ export class MovementFlow {
         const transitH = sameRegion ? this.rnd.int(2, 8) : this.rnd.int(8, 36);
         const transfer = ++this.transfers;
         this.add(w, product, lot, milli);
-        this.schedule({
-          arrival: this.t + transitH * 3_600_000 + this.rnd.int(0, 3_599) * 1000,
-          dest,
-          origin: w,
-          product,
-          lot,
-          milli: -milli,
-          transfer,
-          outSeq: seq,
-        });
+        const arrival = this.t + transitH * 3_600_000 + this.rnd.int(0, 3_599) * 1000;
+        this.agenda.schedule(arrival, () =>
+          this.receive({
+            type: 'transfer-in',
+            w: dest,
+            product,
+            lot,
+            milli: -milli,
+            counterpart: `Location/${WAREHOUSES[w]?.id}`,
+            transfer,
+            outSeq: seq,
+            refs: NO_REFS,
+            onEmit: undefined,
+          }),
+        );
         return this.draft(
           seq,
           'transfer-out',
@@ -317,12 +423,6 @@ export class MovementFlow {
     return undefined;
   }
 
-  private schedule(p: Pending): void {
-    let i = this.pending.length;
-    while (i > 0 && (this.pending[i - 1] as Pending).arrival > p.arrival) i--;
-    this.pending.splice(i, 0, p);
-  }
-
   private key(w: number, product: CatalogueProduct, lot: SimLot | undefined): number {
     return (w * CATALOGUE.length + (product.index - 1)) * SLOTS + (lot?.slot ?? 0);
   }
@@ -357,8 +457,9 @@ export class MovementFlow {
     counterpart: string | undefined,
     transfer: number | undefined,
     outSeq: number | undefined,
+    refs: readonly string[] | undefined = undefined,
   ): MovementDraft {
-    return { kind: 'movement', seq, type, t: this.t, w, product, lot, milli, counterpart, transfer, outSeq };
+    return { kind: 'movement', seq, type, t: this.t, w, product, lot, milli, counterpart, transfer, outSeq, refs };
   }
 }
 
@@ -407,7 +508,12 @@ export function movementMessage(seed: number, d: Draft): StreamMessage {
   record.quantity = { value: d.milli / 1000, unit: d.product.unit };
   const reason = REASONS[d.type];
   if (reason !== undefined) record.reason = reason;
-  if (d.outSeq !== undefined) record.references = [{ reference: `StockMovement/${movementId(seed, d.outSeq)}` }];
+  if (d.outSeq !== undefined || (d.refs !== undefined && d.refs.length > 0)) {
+    const references: { reference: string }[] = [];
+    if (d.outSeq !== undefined) references.push({ reference: `StockMovement/${movementId(seed, d.outSeq)}` });
+    if (d.refs !== undefined) for (const reference of d.refs) references.push({ reference });
+    record.references = references;
+  }
   return { type: 'record', data: record as CanonicalResource };
 }
 

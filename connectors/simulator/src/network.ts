@@ -268,6 +268,7 @@ export interface DeliverySite {
   readonly id: string;
   readonly regionIndex: number;
   readonly name: string;
+  readonly position: { readonly latitude: number; readonly longitude: number };
 }
 
 /** Offsets (degrees) of warehouses 1..4 around the capital: a few km to the N, E, S, W. */
@@ -298,8 +299,63 @@ export const WAREHOUSES: readonly Warehouse[] = REGIONS.flatMap((r, ri) =>
 
 /** Delivery sites (communes, camps, hospitals), two per region. */
 export const DELIVERY_SITES: readonly DeliverySite[] = REGIONS.flatMap((r, ri) =>
-  r.sites.map(([suffix, , fr]) => ({ id: `${r.id}-${suffix}`, regionIndex: ri, name: fr })),
+  r.sites.map(([suffix, , fr, , , latitude, longitude]) => ({
+    id: `${r.id}-${suffix}`,
+    regionIndex: ri,
+    name: fr,
+    position: { latitude, longitude },
+  })),
 );
+
+/** Warehouse positions in `WAREHOUSES`, by region position in `REGIONS`. */
+export const WAREHOUSES_BY_REGION: readonly (readonly number[])[] = REGIONS.map((_, ri) =>
+  WAREHOUSES.flatMap((w, i) => (w.regionIndex === ri ? [i] : [])),
+);
+
+/** Regions that share a border, by region position in `REGIONS`. */
+export const REGION_NEIGHBOURS: readonly (readonly number[])[] = (() => {
+  const borders: readonly (readonly [string, string])[] = [
+    ['tanger-tetouan-al-hoceima', 'oriental'],
+    ['tanger-tetouan-al-hoceima', 'fes-meknes'],
+    ['tanger-tetouan-al-hoceima', 'rabat-sale-kenitra'],
+    ['oriental', 'fes-meknes'],
+    ['oriental', 'draa-tafilalet'],
+    ['fes-meknes', 'rabat-sale-kenitra'],
+    ['fes-meknes', 'beni-mellal-khenifra'],
+    ['fes-meknes', 'draa-tafilalet'],
+    ['rabat-sale-kenitra', 'beni-mellal-khenifra'],
+    ['rabat-sale-kenitra', 'casablanca-settat'],
+    ['beni-mellal-khenifra', 'casablanca-settat'],
+    ['beni-mellal-khenifra', 'marrakech-safi'],
+    ['beni-mellal-khenifra', 'draa-tafilalet'],
+    ['casablanca-settat', 'marrakech-safi'],
+    ['marrakech-safi', 'draa-tafilalet'],
+    ['marrakech-safi', 'souss-massa'],
+    ['draa-tafilalet', 'souss-massa'],
+    ['souss-massa', 'guelmim-oued-noun'],
+    ['guelmim-oued-noun', 'laayoune-sakia-el-hamra'],
+    ['laayoune-sakia-el-hamra', 'dakhla-oued-ed-dahab'],
+  ];
+  const index = (id: string) => REGIONS.findIndex((r) => r.id === id);
+  const out: number[][] = REGIONS.map(() => []);
+  for (const [a, b] of borders) {
+    out[index(a)]?.push(index(b));
+    out[index(b)]?.push(index(a));
+  }
+  return out;
+})();
+
+/** Great-circle distance in km (haversine). */
+export function distanceKm(
+  a: { readonly latitude: number; readonly longitude: number },
+  b: { readonly latitude: number; readonly longitude: number },
+): number {
+  const rad = Math.PI / 180;
+  const dLat = (b.latitude - a.latitude) * rad;
+  const dLon = (b.longitude - a.longitude) * rad;
+  const h = Math.sin(dLat / 2) ** 2 + Math.cos(a.latitude * rad) * Math.cos(b.latitude * rad) * Math.sin(dLon / 2) ** 2;
+  return 12_742 * Math.asin(Math.sqrt(h));
+}
 
 /**
  * Every Location of the network: regions, platforms, warehouses and delivery sites, parents

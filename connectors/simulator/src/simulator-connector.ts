@@ -1,9 +1,16 @@
 /**
  * The simulator connector: a realistic, deterministic national network for demos, tests and
  * benchmarks. Streams, in read order: `locations`, `organizations`, `products`, `lots`,
- * `stock_movements`. Each stream's state is a sequence cursor `{ seq }`; a resumed run
- * continues exactly where the last checkpoint left off (the movement flow is replayed up to
- * the cursor, without building records, to restore the warehouses' balances).
+ * `stock_movements`, then the streams of what happened while those movements were made:
+ * `incidents`, `supply_requests`, `shipments`, `equipment` and `maintenance_events`.
+ *
+ * Each stream's state is a sequence cursor `{ seq }`; a resumed run continues exactly where
+ * the last checkpoint left off. The movement stream replays the flow up to its cursor,
+ * without building records, to restore the warehouses' balances and the crisis operations;
+ * the event streams then read, each from its own cursor, the versions that the flow recorded
+ * up to the end of the movement stream (`movements`). The event streams are versioned: one
+ * record per change of an incident, request, shipment, asset or maintenance event, keyed by
+ * `id` and `meta.versionId`.
  */
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -16,6 +23,7 @@ import { parseStart } from './clock.js';
 import { buildLots, lotResource } from './lots.js';
 import { MovementFlow, movementMessage } from './movements.js';
 import { networkLocations } from './network.js';
+import type { EventLog, Version } from './operations.js';
 import { organizations } from './organizations.js';
 
 export interface SimulatorConfig {
@@ -23,6 +31,7 @@ export interface SimulatorConfig {
   readonly movements: number;
   readonly start_date: string;
   readonly invalid_rate: number;
+  readonly incidents_per_30_days: number;
   readonly checkpoint_every: number;
   readonly continuous: boolean;
   readonly interval_ms: number;
@@ -101,22 +110,67 @@ async function* endlessMovements(
   }
 }
 
-const movementsStream: Stream<SimulatorConfig> = {
-  name: 'stock_movements',
-  resourceTypes: ['StockMovement'],
-  primaryKey: ['id'],
-  read(config, state, options: ReadOptions) {
-    const start = startOf(config);
-    const flow = new MovementFlow({
-      seed: config.seed,
-      startMs: start,
-      invalidRate: config.invalid_rate,
-      lots: buildLots(config.seed, start),
-    });
-    flow.skipTo(cursorOf(state));
-    return config.continuous ? endlessMovements(config, flow, options.signal) : finiteMovements(config, flow);
-  },
-};
+function newFlow(config: SimulatorConfig): MovementFlow {
+  const start = startOf(config);
+  return new MovementFlow({
+    seed: config.seed,
+    startMs: start,
+    invalidRate: config.invalid_rate,
+    lots: buildLots(config.seed, start),
+    incidentsPer30Days: config.incidents_per_30_days,
+  });
+}
+
+/** What the streams of one read share: the flow, once the movement stream has run it. */
+interface ReadContext {
+  flow: MovementFlow | undefined;
+}
+
+function movementsStream(ctx: ReadContext): Stream<SimulatorConfig> {
+  return {
+    name: 'stock_movements',
+    resourceTypes: ['StockMovement'],
+    primaryKey: ['id'],
+    read(config, state, options: ReadOptions) {
+      const flow = newFlow(config);
+      ctx.flow = flow;
+      flow.skipTo(cursorOf(state));
+      return config.continuous ? endlessMovements(config, flow, options.signal) : finiteMovements(config, flow);
+    },
+  };
+}
+
+/**
+ * A versioned stream of the flow's event log, as recorded up to the end of the movement
+ * stream. Read on its own (no movement stream before it in this read), it runs the flow there.
+ */
+function eventStream(
+  ctx: ReadContext,
+  name: string,
+  resourceType: string,
+  pick: (log: EventLog) => readonly Version[],
+): Stream<SimulatorConfig> {
+  return {
+    name,
+    resourceTypes: [resourceType],
+    primaryKey: ['id', 'meta.versionId'],
+    *read(config, state) {
+      let flow = ctx.flow;
+      if (!flow) {
+        flow = newFlow(config);
+        flow.skipTo(config.movements);
+        ctx.flow = flow;
+      }
+      const items = pick(flow.events);
+      const every = config.checkpoint_every;
+      for (let seq = cursorOf(state); seq < items.length; ) {
+        yield { type: 'record', data: (items[seq] as Version).build() };
+        seq++;
+        if (seq % every === 0 || seq === items.length) yield { type: 'state', state: { seq } };
+      }
+    },
+  };
+}
 
 export class SimulatorConnector extends ConnectorBase<SimulatorConfig> {
   readonly name = 'simulator';
@@ -132,12 +186,18 @@ export class SimulatorConnector extends ConnectorBase<SimulatorConfig> {
   }
 
   protected streams(): readonly Stream<SimulatorConfig>[] {
+    const ctx: ReadContext = { flow: undefined };
     return [
       listStream('locations', 'Location', () => networkLocations()),
       listStream('organizations', 'Organization', () => organizations()),
       listStream('products', 'Product', () => CATALOGUE.map(productResource)),
       listStream('lots', 'Lot', (c) => buildLots(c.seed, startOf(c)).lots.map(lotResource)),
-      movementsStream,
+      movementsStream(ctx),
+      eventStream(ctx, 'incidents', 'Incident', (log) => log.incidents),
+      eventStream(ctx, 'supply_requests', 'SupplyRequest', (log) => log.supplyRequests),
+      eventStream(ctx, 'shipments', 'Shipment', (log) => log.shipments),
+      eventStream(ctx, 'equipment', 'Equipment', (log) => log.equipment),
+      eventStream(ctx, 'maintenance_events', 'MaintenanceEvent', (log) => log.maintenance),
     ];
   }
 }
