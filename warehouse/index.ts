@@ -2,7 +2,7 @@
  * The warehouse adapters behind the core ports. The composition root (cli) builds one of
  * these from configuration; nothing else names an engine.
  */
-import type { RecordSink, Warehouse, WarehouseWriter } from '../core/ports/index.js';
+import type { KpiQuery, RecordSink, Warehouse, WarehouseWriter } from '../core/ports/index.js';
 import { ClickHouseWarehouse, type ClickHouseWarehouseOptions } from './clickhouse/clickhouse-warehouse.js';
 import { DuckDbWarehouse, type DuckDbWarehouseOptions } from './duckdb/duckdb-warehouse.js';
 
@@ -10,6 +10,7 @@ export { CLICKHOUSE_MIGRATIONS } from './clickhouse/clickhouse-migrations.js';
 export { ClickHouseWarehouse, type ClickHouseWarehouseOptions } from './clickhouse/clickhouse-warehouse.js';
 export { DUCKDB_MIGRATIONS } from './duckdb/duckdb-migrations.js';
 export { DUCKDB_FILE, DuckDbWarehouse, type DuckDbWarehouseOptions } from './duckdb/duckdb-warehouse.js';
+export { KPI_NAMES } from './kpis/kpi-definitions.js';
 export { STOCK_LIMIT_MAX } from './sql/warehouse-queries.js';
 
 /**
@@ -17,7 +18,9 @@ export { STOCK_LIMIT_MAX } from './sql/warehouse-queries.js';
  * record sink (records, dead letters and connector state in one transaction). Call `init()`
  * before use; it migrates unless `migrateOnInit: false`.
  */
-export function createDuckDbWarehouse(options: DuckDbWarehouseOptions): Warehouse & RecordSink & WarehouseWriter {
+export function createDuckDbWarehouse(
+  options: DuckDbWarehouseOptions,
+): Warehouse & RecordSink & WarehouseWriter & KpiQuery {
   return new DuckDbWarehouse(options);
 }
 
@@ -25,7 +28,7 @@ export function createDuckDbWarehouse(options: DuckDbWarehouseOptions): Warehous
  * The distributed warehouse: ClickHouse over HTTP (18.16 and current releases). Call
  * `init()`, then `migrate()` once per deployment (or pass `migrateOnInit: true`).
  */
-export function createClickHouseWarehouse(options: ClickHouseWarehouseOptions): Warehouse & WarehouseWriter {
+export function createClickHouseWarehouse(options: ClickHouseWarehouseOptions): Warehouse & WarehouseWriter & KpiQuery {
   return new ClickHouseWarehouse(options);
 }
 

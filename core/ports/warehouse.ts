@@ -91,3 +91,48 @@ export interface WarehouseWriter {
   insertRecords(records: readonly import('./resource.js').CanonicalResource[]): Promise<number>;
   insertDeadLetters(deadLetters: readonly import('./record-sink.js').DeadLetter[]): Promise<number>;
 }
+
+/** A dimension a KPI can be broken down by (each KPI lists the ones it offers: docs/kpis.md). */
+export type KpiDimension =
+  | 'region'
+  | 'platform'
+  | 'warehouse'
+  | 'category'
+  | 'product'
+  | 'lot'
+  | 'day'
+  | 'priority'
+  | 'age'
+  | 'partner'
+  | 'request'
+  | 'kind'
+  | 'horizon'
+  | 'movement_type'
+  | 'connector'
+  | 'source';
+
+export interface KpiOptions {
+  /** Dimensions to group by, in output order. Default: the KPI's own default breakdown. */
+  readonly by?: readonly KpiDimension[];
+  /** Restrict to one region, warehouse, category or product (where the KPI has that dimension). */
+  readonly filters?: {
+    readonly region?: string;
+    readonly warehouse?: string;
+    readonly category?: string;
+    readonly product?: string;
+  };
+  /** RFC 3339 instant the KPI is computed at. Default: now. */
+  readonly asOf?: string;
+}
+
+/** One KPI row: its dimensions (text) and its measures (numbers, or null when undefined). */
+export type KpiRow = Readonly<Record<string, string | number | null>>;
+
+/**
+ * The KPIs of DESIGN.md §8, defined once (warehouse/kpis) and computed by each engine. Both
+ * engines return identical rows for identical data. An unknown KPI or dimension is a
+ * `HUB_ERR_KPI_REQUEST`.
+ */
+export interface KpiQuery {
+  kpi(name: string, options?: KpiOptions): Promise<KpiRow[]>;
+}

@@ -26,12 +26,19 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { MigrationStepResult } from '../../core/ports/index.js';
 import { sql, sqlIdentifier } from '../sql/literal.js';
-import { clickhouseError } from './clickhouse-client.js';
+import { clickhouseCreateTable, RESOURCE_TABLE_NAMES, RESOURCE_TABLES } from '../sql/resource-tables.js';
+import { clickhouseError, clickhouseErrorCode } from './clickhouse-client.js';
 
 export interface ClickHouseMigration {
   readonly name: string;
   /** Each statement is sent alone (18.16 runs one statement per request). */
   readonly statements: readonly string[];
+  /**
+   * Server error codes that mean "already done" for this step's statements: 18.16 has no
+   * `ADD COLUMN IF NOT EXISTS`, so a re-run `ADD COLUMN` answers 44 (ILLEGAL_COLUMN) or 15
+   * (DUPLICATE_COLUMN), which keeps the step idempotent.
+   */
+  readonly alreadyDone?: readonly number[];
 }
 
 export const CLICKHOUSE_MIGRATIONS: readonly ClickHouseMigration[] = [
@@ -126,6 +133,24 @@ export const CLICKHOUSE_MIGRATIONS: readonly ClickHouseMigration[] = [
       ) ENGINE = ReplacingMergeTree() ORDER BY (connector, stream, id)`,
     ],
   },
+  {
+    // Requests, shipments (lines, status history), incidents, equipment, maintenance events,
+    // stock snapshots, organizations: one table each, generated from the specs of
+    // warehouse/sql/resource-tables.ts (the same columns in both engines).
+    name: '0004_operational_resources',
+    statements: RESOURCE_TABLE_NAMES.map((t) => clickhouseCreateTable(RESOURCE_TABLES[t])),
+  },
+  {
+    // Dimensions denormalized into the movements at ingest (DESIGN.md §5): the region of the
+    // location and the category of the product, as stored when the movement arrives. Rows
+    // stored before this step keep '' (18.16 cannot backfill by lookup).
+    name: '0005_movement_dimensions',
+    statements: [
+      `ALTER TABLE stock_movements ADD COLUMN region_id String DEFAULT ''`,
+      `ALTER TABLE stock_movements ADD COLUMN category String DEFAULT ''`,
+    ],
+    alreadyDone: [15, 44],
+  },
 ];
 
 const BOOTSTRAP = `CREATE TABLE IF NOT EXISTS hub_migrations (
@@ -168,7 +193,14 @@ export async function migrateClickHouse(
       continue;
     }
     try {
-      for (const statement of migration.statements) await client.command({ query: statement });
+      for (const statement of migration.statements) {
+        try {
+          await client.command({ query: statement });
+        } catch (error) {
+          const code = clickhouseErrorCode(error);
+          if (code === undefined || !migration.alreadyDone?.includes(code)) throw error;
+        }
+      }
       const ms = performance.now() - started;
       await client.command({
         query:

@@ -6,6 +6,7 @@ import { describeWithService, randomName } from '../../test/services.js';
 import { MOVEMENTS, STOCK_CASES } from '../contract/scenario.js';
 import { createClickHouseWarehouse } from '../index.js';
 import { clickhouseError, clickhouseErrorCode, createClickHouseClient } from './clickhouse-client.js';
+import { CLICKHOUSE_MIGRATIONS, migrateClickHouse } from './clickhouse-migrations.js';
 import { ClickHouseWarehouse } from './clickhouse-warehouse.js';
 
 async function failure(promise: Promise<unknown>): Promise<unknown> {
@@ -96,8 +97,28 @@ describeWithService('clickhouse', 'ClickHouseWarehouse on a real server', (url) 
 
   it('creates its database and tables, then reports its version', async () => {
     const steps = await w.migrate();
-    expect(steps.map((s) => s.status)).toEqual(['applied', 'applied', 'applied']);
+    expect(steps.map((s) => s.name)).toEqual([
+      '0001_entities',
+      '0002_stock_movements',
+      '0003_dead_letters',
+      '0004_operational_resources',
+      '0005_movement_dimensions',
+    ]);
+    expect(steps.every((s) => s.status === 'applied')).toBe(true);
     expect(await w.health()).toMatchObject({ status: 'up', engine: 'clickhouse' });
+  });
+
+  it('re-runs a step whose columns were already added (18.16 has no ADD COLUMN IF NOT EXISTS)', async () => {
+    const step = CLICKHOUSE_MIGRATIONS.find((m) => m.name === '0005_movement_dimensions');
+    expect(step).toBeDefined();
+    const admin = await createClickHouseClient({ url }, 'default');
+    const client = await createClickHouseClient({ url }, w.database);
+    try {
+      const again = await migrateClickHouse(admin, client, w.database, [{ ...step!, name: '0005_interrupted_rerun' }]);
+      expect(again.map((s) => [s.name, s.status])).toContainEqual(['0005_interrupted_rerun', 'applied']);
+    } finally {
+      await Promise.all([admin.close(), client.close()]);
+    }
   });
 
   it('reads a redelivered movement once, before and after merges', async () => {

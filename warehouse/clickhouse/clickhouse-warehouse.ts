@@ -12,6 +12,9 @@ import type {
   CanonicalResource,
   ComponentHealth,
   DeadLetter,
+  KpiOptions,
+  KpiQuery,
+  KpiRow,
   LocationFilter,
   LocationRow,
   MigrationStepResult,
@@ -20,7 +23,9 @@ import type {
   Warehouse,
   WarehouseWriter,
 } from '../../core/ports/index.js';
-import { type SqlFragment, sqlIdentifier } from '../sql/literal.js';
+import { kpiSql, planKpi, toKpiRows } from '../kpis/kpi-definitions.js';
+import { clickhouseKpi } from '../kpis/kpi-dialect.js';
+import { type SqlFragment, sql, sqlIdentifier, sqlList } from '../sql/literal.js';
 import {
   type DeadLetterDbRow,
   type MovementDbRow,
@@ -28,6 +33,13 @@ import {
   toDeadLetterRows,
   toRecordRows,
 } from '../sql/resource-rows.js';
+import {
+  clickhouseRowJson,
+  RESOURCE_TABLE_NAMES,
+  RESOURCE_TABLES,
+  shipmentLocationIds,
+  withShipmentRegions,
+} from '../sql/resource-tables.js';
 import {
   clickhouseSql,
   listLocationsSql,
@@ -70,7 +82,7 @@ function deadLetterJson(row: DeadLetterDbRow): Record<string, unknown> {
   return { ...row, failed_at: dateTimeText(row.failed_at) };
 }
 
-export class ClickHouseWarehouse implements Warehouse, WarehouseWriter {
+export class ClickHouseWarehouse implements Warehouse, WarehouseWriter, KpiQuery {
   readonly engine = 'clickhouse';
   readonly database: string;
   readonly #options: ClickHouseWarehouseOptions;
@@ -172,6 +184,12 @@ export class ClickHouseWarehouse implements Warehouse, WarehouseWriter {
     return (await this.#rows('stock on hand', stockOnHandSql(clickhouseSql, filter))).map(toStockRow);
   }
 
+  /** A KPI of warehouse/kpis (docs/kpis.md). Throws `HUB_ERR_KPI_REQUEST` for an unknown KPI or dimension. */
+  async kpi(name: string, options?: KpiOptions): Promise<KpiRow[]> {
+    const plan = planKpi(name, options);
+    return toKpiRows(plan, await this.#rows(`kpi ${name}`, kpiSql(clickhouseKpi, plan)));
+  }
+
   async #rows(what: string, query: SqlFragment | string): Promise<Record<string, unknown>[]> {
     const client = this.#require();
     const text = typeof query === 'string' ? query : query.toSql('clickhouse');
@@ -202,6 +220,18 @@ export class ClickHouseWarehouse implements Warehouse, WarehouseWriter {
     return this.#insert('dead_letters', toDeadLetterRows(deadLetters).map(deadLetterJson));
   }
 
+  /** Location id → region, as stored now, for the given ids. */
+  async #regions(ids: readonly string[]): Promise<Map<string, string>> {
+    const regions = new Map<string, string>();
+    if (ids.length === 0) return regions;
+    const found = await this.#rows(
+      'location regions',
+      sql`SELECT id, region_id FROM ${clickhouseSql.table('locations')} WHERE id IN ${sqlList(ids)}`,
+    );
+    for (const r of found) regions.set(String(r.id), String(r.region_id));
+    return regions;
+  }
+
   async #insertRows(rows: RecordRows): Promise<number> {
     // Dimensions first, so a reader never sees movements whose location is not yet there
     // when both arrive in one batch.
@@ -210,9 +240,59 @@ export class ClickHouseWarehouse implements Warehouse, WarehouseWriter {
       this.#insert('products', rows.products),
       this.#insert('lots', rows.lots),
       this.#insert('resources', rows.resources),
+      ...RESOURCE_TABLE_NAMES.filter((t) => t !== 'shipments').map((t) =>
+        this.#insert(
+          t,
+          rows.tables[t].map((row) => clickhouseRowJson(RESOURCE_TABLES[t], row)),
+        ),
+      ),
     ]);
-    const movements = await this.#insert('stock_movements', rows.stock_movements.map(movementJson));
-    return counts.reduce((a, b) => a + b, movements);
+    // Shipments after the locations, whose regions they carry.
+    const regions = await this.#regions(shipmentLocationIds(rows.tables));
+    const shipments = await this.#insert(
+      'shipments',
+      withShipmentRegions(rows.tables.shipments, regions).map((row) =>
+        clickhouseRowJson(RESOURCE_TABLES.shipments, row),
+      ),
+    );
+    const dims = await this.#movementDimensions(rows);
+    const movements = await this.#insert(
+      'stock_movements',
+      rows.stock_movements.map((m) => ({
+        ...movementJson(m),
+        region_id: dims.regions.get(m.location_id) ?? '',
+        category: dims.categories.get(m.product_id) ?? '',
+      })),
+    );
+    return counts.reduce((a, b) => a + b, movements + shipments);
+  }
+
+  /**
+   * The region of each movement's location and the category of its product, as stored now
+   * (the batch's own locations and products were inserted just before): the dimensions the
+   * movements carry, denormalized at ingest. One small query per dimension and batch.
+   */
+  async #movementDimensions(
+    rows: RecordRows,
+  ): Promise<{ regions: Map<string, string>; categories: Map<string, string> }> {
+    const regions = new Map<string, string>();
+    const categories = new Map<string, string>();
+    if (rows.stock_movements.length === 0) return { regions, categories };
+    const locationIds = [...new Set(rows.stock_movements.map((m) => m.location_id))];
+    const productIds = [...new Set(rows.stock_movements.map((m) => m.product_id))];
+    const [locations, products] = await Promise.all([
+      this.#rows(
+        'movement regions',
+        sql`SELECT id, region_id AS value FROM ${clickhouseSql.table('locations')} WHERE id IN ${sqlList(locationIds)}`,
+      ),
+      this.#rows(
+        'movement categories',
+        sql`SELECT id, category AS value FROM ${clickhouseSql.table('products')} WHERE id IN ${sqlList(productIds)}`,
+      ),
+    ]);
+    for (const r of locations) regions.set(String(r.id), String(r.value));
+    for (const r of products) categories.set(String(r.id), String(r.value));
+    return { regions, categories };
   }
 
   async #insert(table: string, values: readonly object[]): Promise<number> {

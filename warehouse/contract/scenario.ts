@@ -152,7 +152,7 @@ export const AGADIR_V2 = warehouse(
 );
 
 export const PRODUCTS: readonly CanonicalResource[] = [
-  product('water-5l', GTIN_WATER, 'water', 'EA', 'Eau 5 L', 'ماء 5 لتر', 'Water 5 L'),
+  { ...product('water-5l', GTIN_WATER, 'water', 'EA', 'Eau 5 L', 'ماء 5 لتر', 'Water 5 L'), minLevel: 300 },
   product('flour', GTIN_FLOUR, 'food', 'KGM', 'Farine', 'دقيق', 'Flour'),
   product('amoxicillin', GTIN_AMOX, 'medical', 'EA', "Amoxicilline 500 mg (O'Brien)", 'أموكسيسيلين', 'Amoxicillin'),
 ];
@@ -205,13 +205,258 @@ export const LOT_B: CanonicalResource = {
 };
 
 /** A resource type without a table of its own: kept in `resources`. */
-export const SHIPMENT: CanonicalResource = {
-  resourceType: 'Shipment',
-  id: 'sh-001',
-  meta: meta('sh-001'),
+export const OTHER_RESOURCE: CanonicalResource = {
+  resourceType: 'Observation',
+  id: 'obs-001',
+  meta: meta('obs-001'),
   identifier: [],
-  status: 'planned',
+  status: 'final',
 };
+
+// ---------------------------------------------------------------------------------------------
+// operational resources (the KPI tests of warehouse/kpis read these too)
+
+export const ORGANIZATIONS: readonly CanonicalResource[] = [
+  {
+    resourceType: 'Organization',
+    id: 'org-crm-sm',
+    meta: meta('org-crm-sm'),
+    identifier: [],
+    kind: 'red-crescent',
+    name: { fr: 'Croissant-Rouge Souss-Massa', ar: 'الهلال الأحمر سوس ماسة' },
+    acronym: 'CRM',
+    regionId: 'souss-massa',
+  },
+  {
+    resourceType: 'Organization',
+    id: 'org-carrier',
+    meta: meta('org-carrier'),
+    identifier: [],
+    kind: 'carrier',
+    name: { fr: 'Transports du Sud', ar: 'نقل الجنوب' },
+  },
+];
+
+export const INCIDENT: CanonicalResource = {
+  resourceType: 'Incident',
+  id: 'inc-al-haouz',
+  meta: meta('inc-al-haouz'),
+  identifier: [],
+  incidentType: 'earthquake',
+  severity: 'Severe',
+  status: 'active',
+  name: { fr: 'Séisme du Haut Atlas', ar: 'زلزال الأطلس الكبير' },
+  period: { start: '2026-02-01T00:00:00.000Z' },
+  affectedRegions: ['souss-massa', 'draa-tafilalet'],
+  populationAffected: 120000,
+};
+
+function request(
+  id: string,
+  status: string,
+  priority: string,
+  deliverTo: string,
+  authoredOn: string,
+  lines: readonly [string, number, string][],
+): CanonicalResource {
+  return {
+    resourceType: 'SupplyRequest',
+    id,
+    meta: meta(id),
+    identifier: [],
+    status,
+    priority,
+    requester: { reference: 'Organization/org-crm-sm' },
+    incident: { reference: 'Incident/inc-al-haouz' },
+    deliverTo: { reference: `Location/${deliverTo}` },
+    authoredOn,
+    lines: lines.map(([p, value, unit], i) => ({
+      sequence: i + 1,
+      product: { reference: `Product/${p}` },
+      quantity: { value, unit },
+    })),
+  };
+}
+
+export const REQUESTS: readonly CanonicalResource[] = [
+  request('rq-1', 'active', 'stat', 'souss-massa-wh2', '2026-02-02T08:00:00.000Z', [
+    ['water-5l', 300, 'EA'],
+    ['flour', 100, 'KGM'],
+  ]),
+  request('rq-2', 'active', 'urgent', 'draa-tafilalet-wh1', '2026-02-11T20:00:00.000Z', [['amoxicillin', 50, 'EA']]),
+  request('rq-3', 'completed', 'routine', 'souss-massa-wh2', '2026-02-01T10:00:00.000Z', [['water-5l', 100, 'EA']]),
+];
+
+function shipment(
+  id: string,
+  status: string,
+  origin: string,
+  destination: string,
+  extra: {
+    versionId?: string;
+    requests?: string[];
+    eta?: string;
+    priority?: string;
+    lines: readonly [string, number, string, string?][];
+    history: readonly [string, string][];
+  },
+): CanonicalResource {
+  return {
+    resourceType: 'Shipment',
+    id,
+    meta: meta(id, extra.versionId ?? '1'),
+    identifier: [],
+    status,
+    ...(extra.priority ? { priority: extra.priority } : {}),
+    ...(extra.requests ? { requests: extra.requests.map((r) => ({ reference: `SupplyRequest/${r}` })) } : {}),
+    origin: { reference: `Location/${origin}` },
+    destination: { reference: `Location/${destination}` },
+    carrier: { reference: 'Organization/org-carrier' },
+    ...(extra.eta ? { eta: extra.eta } : {}),
+    lines: extra.lines.map(([p, value, unit, lot]) => ({
+      product: { reference: `Product/${p}` },
+      quantity: { value, unit },
+      ...(lot ? { lot: { lotNumber: lot } } : {}),
+    })),
+    statusHistory: extra.history.map(([s, at]) => ({ status: s, at })),
+  };
+}
+
+export const SHIPMENTS: readonly CanonicalResource[] = [
+  // The water of rq-1 (m02 is its dispatch): received, but delivered 1 h after its ETA.
+  shipment('sh-001', 'received', 'souss-massa-wh1', 'souss-massa-wh2', {
+    priority: 'stat',
+    requests: ['rq-1'],
+    eta: '2026-02-02T14:00:00.000Z',
+    lines: [['water-5l', 250, 'EA']],
+    history: [
+      ['planned', '2026-02-02T08:30:00.000Z'],
+      ['dispatched', '2026-02-02T10:00:00.000Z'],
+      ['delivered', '2026-02-02T15:00:00.000Z'],
+      ['received', '2026-02-02T16:00:00.000Z'],
+    ],
+  }),
+  // In transit, its ETA already past at the KPI time (2026-02-12T12:00Z).
+  shipment('sh-002', 'in-transit', 'draa-tafilalet-wh1', 'souss-massa-wh2', {
+    priority: 'urgent',
+    requests: ['rq-2'],
+    eta: '2026-02-12T10:00:00.000Z',
+    lines: [['amoxicillin', 20, 'EA', 'L-B']],
+    history: [
+      ['planned', '2026-02-11T21:00:00.000Z'],
+      ['dispatched', '2026-02-11T22:00:00.000Z'],
+      ['in-transit', '2026-02-11T22:30:00.000Z'],
+    ],
+  }),
+  // Picked, not dispatched: its quantities are reserved at Agadir.
+  shipment('sh-003', 'picked', 'souss-massa-wh1', 'draa-tafilalet-wh1', {
+    eta: '2026-02-13T10:00:00.000Z',
+    lines: [
+      ['water-5l', 100, 'EA'],
+      ['flour', 50.25, 'KGM'],
+    ],
+    history: [
+      ['planned', '2026-02-12T09:00:00.000Z'],
+      ['picked', '2026-02-12T10:00:00.000Z'],
+    ],
+  }),
+];
+
+/** sh-004, version 1: planned with two lines. */
+export const SH4_V1 = shipment('sh-004', 'planned', 'draa-tafilalet-wh1', 'souss-massa-wh1', {
+  lines: [
+    ['amoxicillin', 30, 'EA', 'L-B'],
+    ['water-5l', 10, 'EA'],
+  ],
+  history: [['planned', '2026-02-12T08:00:00.000Z']],
+});
+
+/** sh-004, version 2: the water line was dropped. Its v1 is redelivered after it. */
+export const SH4_V2 = shipment('sh-004', 'planned', 'draa-tafilalet-wh1', 'souss-massa-wh1', {
+  versionId: '2',
+  lines: [['amoxicillin', 30, 'EA', 'L-B']],
+  history: [['planned', '2026-02-12T08:00:00.000Z']],
+});
+
+export const EQUIPMENT: readonly CanonicalResource[] = [
+  {
+    resourceType: 'Equipment',
+    id: 'eq-gen-1',
+    meta: meta('eq-gen-1'),
+    identifier: [],
+    kind: 'generator',
+    serialNumber: 'GEN-0001',
+    status: 'available',
+    location: { reference: 'Location/souss-massa-wh1' },
+    commissionedOn: '2024-05-01',
+    nextMaintenanceDue: '2026-02-10',
+  },
+  {
+    resourceType: 'Equipment',
+    id: 'eq-pump-1',
+    meta: meta('eq-pump-1'),
+    identifier: [],
+    kind: 'pump',
+    serialNumber: 'PMP-0001',
+    status: 'under-maintenance',
+    location: { reference: 'Location/draa-tafilalet-wh1' },
+    nextMaintenanceDue: '2026-03-01',
+  },
+];
+
+export const MAINTENANCE: readonly CanonicalResource[] = [
+  {
+    resourceType: 'MaintenanceEvent',
+    id: 'me-1',
+    meta: meta('me-1'),
+    identifier: [],
+    equipment: { reference: 'Equipment/eq-pump-1' },
+    kind: 'corrective',
+    status: 'in-progress',
+    scheduledFor: '2026-02-11T08:00:00.000Z',
+    performed: { start: '2026-02-11T08:30:00.000Z' },
+    location: { reference: 'Location/draa-tafilalet-wh1' },
+  },
+  {
+    resourceType: 'MaintenanceEvent',
+    id: 'me-2',
+    meta: meta('me-2'),
+    identifier: [],
+    equipment: { reference: 'Equipment/eq-gen-1' },
+    kind: 'preventive',
+    status: 'scheduled',
+    scheduledFor: '2026-02-20T08:00:00.000Z',
+  },
+];
+
+export const SNAPSHOTS: readonly CanonicalResource[] = [
+  // Counted 445; the ledger says 1000 − 250 − 300 = 450 at that time.
+  {
+    resourceType: 'StockSnapshot',
+    id: 'ss-1',
+    meta: meta('ss-1'),
+    identifier: [],
+    location: { reference: 'Location/souss-massa-wh1' },
+    product: { reference: 'Product/water-5l' },
+    gtin: GTIN_WATER,
+    countedAt: '2026-02-04T00:00:00.000Z',
+    quantity: { value: 445, unit: 'EA' },
+    method: 'physical-count',
+  },
+  // Counted 90; the ledger says 100 − 10 = 90.
+  {
+    resourceType: 'StockSnapshot',
+    id: 'ss-2',
+    meta: meta('ss-2'),
+    identifier: [],
+    location: { reference: 'Location/draa-tafilalet-wh1' },
+    product: { reference: 'Product/amoxicillin' },
+    lot: { lotNumber: 'L-B' },
+    countedAt: '2026-02-11T00:00:00.000Z',
+    quantity: { value: 90, unit: 'EA' },
+    method: 'cycle-count',
+  },
+];
 
 export const DEAD_LETTER: DeadLetter = {
   connector: 'contract',
@@ -225,35 +470,69 @@ export const DEAD_LETTER: DeadLetter = {
 
 /**
  * The scenario as sink batches, in order. The third batch redelivers m02 (already stored),
- * the old version of the Agadir warehouse and the dead letter: none of them may change the
- * answers.
+ * the old version of the Agadir warehouse, shipment sh-001, version 1 of sh-004 (after its
+ * version 2) and the dead letter: none of them may change the answers.
  */
 export const BATCHES: readonly SinkBatch[] = [
   {
     connector: 'contract',
     stream: 'reference',
-    records: [...LOCATIONS, ...PRODUCTS, LOT_B],
+    records: [...LOCATIONS, ...PRODUCTS, LOT_B, ...ORGANIZATIONS, INCIDENT, ...EQUIPMENT],
     deadLetters: [],
     state: { cursor: 'ref-1' },
   },
   {
     connector: 'contract',
     stream: 'movements',
-    records: [...MOVEMENTS.slice(0, 8), AGADIR_V2, SHIPMENT],
+    records: [...MOVEMENTS.slice(0, 8), AGADIR_V2, OTHER_RESOURCE, ...REQUESTS, ...SHIPMENTS, SH4_V2, ...MAINTENANCE],
     deadLetters: [DEAD_LETTER],
     state: { cursor: 'mv-8' },
   },
   {
     connector: 'contract',
     stream: 'movements',
-    records: [MOVEMENTS[1] as CanonicalResource, ...MOVEMENTS.slice(8), LOCATIONS[2] as CanonicalResource],
+    records: [
+      MOVEMENTS[1] as CanonicalResource,
+      ...MOVEMENTS.slice(8),
+      LOCATIONS[2] as CanonicalResource,
+      SH4_V1,
+      SHIPMENTS[0] as CanonicalResource,
+      ...SNAPSHOTS,
+    ],
     deadLetters: [DEAD_LETTER],
     state: { cursor: 'mv-15' },
   },
 ];
 
-/** Distinct records stored after all batches (15 movements, 5 locations, 3 products, 1 lot, 1 shipment). */
-export const DISTINCT_RECORDS = 15 + 5 + 3 + 1 + 1;
+/**
+ * Distinct records stored after all batches: 15 movements, 5 locations, 3 products, 1 lot,
+ * 1 other resource, 2 organizations, 1 incident, 2 equipment, 3 requests, 4 shipments,
+ * 2 maintenance events, 2 snapshots.
+ */
+export const DISTINCT_RECORDS = 15 + 5 + 3 + 1 + 1 + 2 + 1 + 2 + 3 + 4 + 2 + 2;
+
+/**
+ * Rows per table as readers see them (after dedup). Child tables count stored rows: sh-004's
+ * version-1 water line stays stored (2 + 1 + 1 + 2 = 6 shipment lines) but is not current.
+ */
+export const TABLE_COUNTS: Readonly<Record<string, number>> = {
+  locations: 5,
+  products: 3,
+  lots: 1,
+  stock_movements: 15,
+  resources: 1,
+  dead_letters: 1,
+  organizations: 2,
+  incidents: 1,
+  equipment: 2,
+  supply_requests: 3,
+  supply_request_lines: 4,
+  shipments: 4,
+  shipment_lines: 6,
+  shipment_status_history: 4 + 3 + 2 + 1,
+  maintenance_events: 2,
+  stock_snapshots: 2,
+};
 
 // ---------------------------------------------------------------------------------------------
 // expected answers, computed by hand

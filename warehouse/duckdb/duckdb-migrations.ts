@@ -10,6 +10,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { MigrationStepResult } from '../../core/ports/index.js';
 import { sql } from '../sql/literal.js';
+import { duckdbCreateTable, RESOURCE_TABLE_NAMES, RESOURCE_TABLES } from '../sql/resource-tables.js';
 import { duckdbError } from './duckdb-connection.js';
 
 export interface DuckDbMigration {
@@ -113,6 +114,24 @@ export const DUCKDB_MIGRATIONS: readonly DuckDbMigration[] = [
         updated_at TIMESTAMP NOT NULL,
         PRIMARY KEY (connector, stream)
       )`,
+    ],
+  },
+  {
+    // Requests, shipments (lines, status history), incidents, equipment, maintenance events,
+    // stock snapshots, organizations: one table each, generated from the specs of
+    // warehouse/sql/resource-tables.ts (the same columns in both engines).
+    name: '0004_operational_resources',
+    statements: RESOURCE_TABLE_NAMES.map((t) => duckdbCreateTable(RESOURCE_TABLES[t])),
+  },
+  {
+    // Dimensions denormalized into the movements at ingest (DESIGN.md §5): the region of the
+    // location and the category of the product, as stored when the movement arrives. Rows
+    // stored before this step keep '' (ClickHouse 18.16 cannot backfill them by lookup, and
+    // both engines must hold the same rows).
+    name: '0005_movement_dimensions',
+    statements: [
+      `ALTER TABLE stock_movements ADD COLUMN IF NOT EXISTS region_id VARCHAR DEFAULT ''`,
+      `ALTER TABLE stock_movements ADD COLUMN IF NOT EXISTS category VARCHAR DEFAULT ''`,
     ],
   },
 ];

@@ -17,7 +17,7 @@
  */
 import type { DuckDBConnection, DuckDBType } from '@duckdb/node-api';
 import type { CanonicalResource, DeadLetter, SinkBatch, SinkWriteResult } from '../../core/ports/index.js';
-import { sql } from '../sql/literal.js';
+import { raw, sql, sqlList } from '../sql/literal.js';
 import {
   type DeadLetterDbRow,
   type MovementDbRow,
@@ -25,6 +25,14 @@ import {
   toDeadLetterRows,
   toRecordRows,
 } from '../sql/resource-rows.js';
+import {
+  type ColumnType,
+  RESOURCE_TABLE_NAMES,
+  RESOURCE_TABLES,
+  shipmentLocationIds,
+  type TableSpec,
+  withShipmentRegions,
+} from '../sql/resource-tables.js';
 import { duckdbError } from './duckdb-connection.js';
 
 type StageType = 'VARCHAR' | 'DOUBLE';
@@ -77,6 +85,38 @@ function upsert(table: string, key: string, columns: readonly string[]): string 
 function stage(table: string, columns: StageColumn[], onConflict: (names: string[]) => string): Stage {
   return { table, columns, onConflict: onConflict(columns.map((c) => c.name)) };
 }
+
+const STAGE_COLUMN: Readonly<Record<ColumnType, (name: string) => StageColumn>> = {
+  string: text,
+  nstring: text,
+  float: double,
+  nfloat: double,
+  uint: (name) => ({ name, type: 'DOUBLE', convert: (c) => `CAST(${c} AS UBIGINT)` }),
+  datetime: instant,
+  ndatetime: instant,
+  ndate: day,
+  // Lists are staged as JSON text, as the appender here fills flat columns only.
+  strings: (name) => ({ name, type: 'VARCHAR', convert: (c) => `CAST(CAST(${c} AS JSON) AS VARCHAR[])` }),
+  doc: text,
+};
+
+/**
+ * The stage of an operational table (resource-tables.ts). Tables with a `doc` keep the
+ * newest version, as the entity tables above; the others (lines, status history) take a
+ * higher version only.
+ */
+function tableStage(spec: TableSpec): Stage {
+  const columns = spec.columns.map(([name, type]) => STAGE_COLUMN[type](name));
+  const hasDoc = spec.columns.some(([, type]) => type === 'doc');
+  return stage(spec.name, columns, (names) => {
+    if (hasDoc) return upsert(spec.name, spec.key.join(', '), names);
+    const sets = names.filter((c) => !spec.key.includes(c)).map((c) => `${c} = excluded.${c}`);
+    return `ON CONFLICT (${spec.key.join(', ')}) DO UPDATE SET ${sets.join(', ')}
+    WHERE excluded.version > ${spec.name}.version`;
+  });
+}
+
+const TABLE_STAGES: readonly Stage[] = RESOURCE_TABLE_NAMES.map((t) => tableStage(RESOURCE_TABLES[t]));
 
 const STAGES = {
   locations: stage(
@@ -179,7 +219,7 @@ async function ensureStaging(conn: DuckDBConnection): Promise<void> {
   if (stagedConnections.has(conn)) return;
   const api = await import('@duckdb/node-api');
   stageTypes = { VARCHAR: api.VARCHAR, DOUBLE: api.DOUBLE };
-  for (const s of Object.values(STAGES)) {
+  for (const s of [...Object.values(STAGES), ...TABLE_STAGES]) {
     const columns = s.columns.map((c) => `${c.name} ${c.type}`).join(', ');
     await conn.run(`CREATE OR REPLACE TEMP TABLE stage_${s.table} (${columns})`);
   }
@@ -228,7 +268,11 @@ async function stageAndInsert(
   return result.rowsChanged;
 }
 
-/** Movements whose id is not yet stored at the same time (see the module comment). */
+/**
+ * Movements whose id is not yet stored at the same time (see the module comment), with the
+ * region of their location and the category of their product as stored now (the batch's own
+ * locations and products are already in).
+ */
 async function insertMovements(conn: DuckDBConnection, rows: readonly MovementDbRow[]): Promise<number> {
   if (rows.length === 0) return 0;
   let first = Number.POSITIVE_INFINITY;
@@ -237,11 +281,20 @@ async function insertMovements(conn: DuckDBConnection, rows: readonly MovementDb
     if (row.occurred_at < first) first = row.occurred_at;
     if (row.occurred_at > last) last = row.occurred_at;
   }
-  const antiJoin = sql`WHERE id NOT IN (
+  const s = STAGES.stock_movements;
+  await fillStage(conn, s, rows);
+  const names = s.columns.map((c) => c.name);
+  const values = s.columns.map((c) => (c.convert ? c.convert(`s.${c.name}`) : `s.${c.name}`));
+  const query = sql`INSERT INTO stock_movements (${raw(names.join(', '))}, region_id, category)
+    SELECT ${raw(values.join(', '))}, coalesce(l.region_id, ''), coalesce(p.category, '')
+    FROM stage_stock_movements s
+    LEFT JOIN locations l ON l.id = s.location_id
+    LEFT JOIN products p ON p.id = s.product_id
+    WHERE s.id NOT IN (
       SELECT id FROM stock_movements
       WHERE occurred_at BETWEEN ${new Date(first)} AND ${new Date(last)}
-    )`.toSql('duckdb');
-  return stageAndInsert(conn, STAGES.stock_movements, rows, antiJoin);
+    )`;
+  return (await conn.run(query.toSql('duckdb'))).rowsChanged;
 }
 
 async function insertRecordRows(conn: DuckDBConnection, rows: RecordRows): Promise<number> {
@@ -250,6 +303,31 @@ async function insertRecordRows(conn: DuckDBConnection, rows: RecordRows): Promi
   written += await stageAndInsert(conn, STAGES.products, rows.products);
   written += await stageAndInsert(conn, STAGES.lots, rows.lots);
   written += await stageAndInsert(conn, STAGES.resources, rows.resources);
+  // The shipments' regions, from the locations stored now (this batch's included).
+  const locationIds = shipmentLocationIds(rows.tables);
+  const regions = new Map<string, string>();
+  if (locationIds.length > 0) {
+    const reader = await conn.runAndReadAll(
+      sql`SELECT id, region_id FROM locations WHERE id IN ${sqlList(locationIds)}`.toSql('duckdb'),
+    );
+    for (const r of reader.getRowObjectsJson()) regions.set(String(r.id), String(r.region_id));
+  }
+  for (const s of TABLE_STAGES) {
+    const tableRows =
+      s.table === 'shipments'
+        ? withShipmentRegions(rows.tables.shipments, regions)
+        : rows.tables[s.table as keyof RecordRows['tables']];
+    const staged = s.columns.some((c) => c.name === 'request_ids' || c.name === 'affected_regions')
+      ? tableRows.map((row) => ({
+          ...row,
+          ...('request_ids' in row ? { request_ids: JSON.stringify(row.request_ids) } : {}),
+          ...('affected_regions' in row ? { affected_regions: JSON.stringify(row.affected_regions) } : {}),
+        }))
+      : tableRows;
+    const changed = await stageAndInsert(conn, s, staged);
+    // Lines and history entries are parts of a record, not records: `written` counts records.
+    if (s.columns.some((c) => c.name === 'doc')) written += changed;
+  }
   written += await insertMovements(conn, rows.stock_movements);
   return written;
 }

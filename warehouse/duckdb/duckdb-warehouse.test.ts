@@ -84,12 +84,15 @@ describe('DuckDbWarehouse as the embedded record sink', () => {
     const w = await warehouse();
     const results = [];
     for (const batch of BATCHES) results.push(await w.write(batch));
-    // batch 1: 5 locations, 3 products, 1 lot; batch 2: 8 movements, Agadir v2 (an update), the shipment; batch 3: 7 new movements,
-    // m02 again and Agadir v1 again (both ignored); the dead letter of batch 3 is a repeat.
+    // batch 1: 5 locations, 3 products, 1 lot, 2 organizations, 1 incident, 2 equipment;
+    // batch 2: 8 movements, Agadir v2 (an update), 1 other resource, 3 requests, 4 shipments,
+    // 2 maintenance events; batch 3: 7 new movements and 2 snapshots, while m02, Agadir v1,
+    // sh-001 and sh-004 v1 (older than its stored v2) are all ignored; the dead letter of
+    // batch 3 is a repeat. Lines and status history entries are parts of records, not counted.
     expect(results).toEqual([
+      { written: 14, deadLettered: 0 },
+      { written: 19, deadLettered: 1 },
       { written: 9, deadLettered: 0 },
-      { written: 10, deadLettered: 1 },
-      { written: 7, deadLettered: 0 },
     ]);
     for (const batch of BATCHES) expect(await w.write(batch)).toEqual({ written: 0, deadLettered: 0 });
     expect(await w.stockOnHand({})).toEqual(STOCK_CASES[0]?.expected);
@@ -126,14 +129,27 @@ describe('DuckDbWarehouse as the embedded record sink', () => {
     expect(await countRows('stock_movements')).toBe(1);
   });
 
-  it('keeps every resource type: unknown ones land in the generic resources table', async () => {
+  it('keeps every resource type: known ones in their tables, unknown ones in the generic resources table', async () => {
     const w = await warehouse();
-    const other = { resourceType: 'SupplyRequest', id: 'sr-1', status: 'active', lines: [{ qty: 3 }] };
-    expect(await w.insertRecords([other, other])).toBe(1);
+    const other = { resourceType: 'Observation', id: 'obs-1', status: 'final', components: [{ qty: 3 }] };
+    const request = {
+      resourceType: 'SupplyRequest',
+      id: 'sr-1',
+      status: 'active',
+      priority: 'stat',
+      authoredOn: '2026-02-01T10:00:00.999Z',
+      lines: [{ product: { reference: 'Product/water-5l' }, quantity: { value: 3, unit: 'EA' } }],
+    };
+    expect(await w.insertRecords([other, other, request])).toBe(2);
     await w.close();
-    expect(await countRows("resources WHERE resource_type = 'SupplyRequest' AND (doc->>'$.lines[0].qty') = '3'")).toBe(
+    expect(
+      await countRows("resources WHERE resource_type = 'Observation' AND (doc->>'$.components[0].qty') = '3'"),
+    ).toBe(1);
+    expect(await countRows("supply_requests WHERE id = 'sr-1' AND authored_at = TIMESTAMP '2026-02-01 10:00:00'")).toBe(
       1,
     );
+    expect(await countRows("supply_request_lines WHERE request_id = 'sr-1' AND line_no = 1 AND quantity = 3")).toBe(1);
+    expect(await countRows('resources')).toBe(1);
   });
 
   it('after a crash inside a batch, neither its rows nor its state exist', async () => {

@@ -11,6 +11,9 @@ import type {
   CanonicalResource,
   ComponentHealth,
   DeadLetter,
+  KpiOptions,
+  KpiQuery,
+  KpiRow,
   LocationFilter,
   LocationRow,
   MigrationStepResult,
@@ -22,6 +25,8 @@ import type {
   Warehouse,
   WarehouseWriter,
 } from '../../core/ports/index.js';
+import { kpiSql, planKpi, toKpiRows } from '../kpis/kpi-definitions.js';
+import { duckdbKpi } from '../kpis/kpi-dialect.js';
 import { raw, type SqlFragment } from '../sql/literal.js';
 import { duckdbSql, listLocationsSql, stockOnHandSql, toLocationRow, toStockRow } from '../sql/warehouse-queries.js';
 import { duckdbError, type OpenedDuckDb, openDuckDb, queryRows } from './duckdb-connection.js';
@@ -42,7 +47,7 @@ export interface DuckDbWarehouseOptions {
 /** The file name inside `dataDir`. */
 export const DUCKDB_FILE = 'warehouse.duckdb';
 
-export class DuckDbWarehouse implements Warehouse, RecordSink, WarehouseWriter {
+export class DuckDbWarehouse implements Warehouse, RecordSink, WarehouseWriter, KpiQuery {
   readonly engine = 'duckdb';
   readonly name = 'duckdb';
   readonly path: string;
@@ -122,6 +127,12 @@ export class DuckDbWarehouse implements Warehouse, RecordSink, WarehouseWriter {
 
   async stockOnHand(filter: StockFilter): Promise<StockRow[]> {
     return this.#read('stock on hand', stockOnHandSql(duckdbSql, filter), toStockRow);
+  }
+
+  /** A KPI of warehouse/kpis (docs/kpis.md). Throws `HUB_ERR_KPI_REQUEST` for an unknown KPI or dimension. */
+  async kpi(name: string, options?: KpiOptions): Promise<KpiRow[]> {
+    const plan = planKpi(name, options);
+    return toKpiRows(plan, await this.#read(`kpi ${name}`, kpiSql(duckdbKpi, plan), (r) => r));
   }
 
   async #read<T>(what: string, query: SqlFragment, map: (row: Record<string, unknown>) => T): Promise<T[]> {

@@ -27,13 +27,50 @@ describe('resource rows', () => {
   });
 
   it('routes resource types to their tables, unknown ones to resources', () => {
-    expect(['Location', 'Product', 'Lot', 'StockMovement', 'Shipment', 'Nope'].map(tableFor)).toEqual([
+    const types = ['Location', 'Product', 'Lot', 'StockMovement', 'Shipment', 'SupplyRequest', 'Incident'];
+    expect([...types, 'Equipment', 'MaintenanceEvent', 'StockSnapshot', 'Organization', 'Nope'].map(tableFor)).toEqual([
       'locations',
       'products',
       'lots',
       'stock_movements',
+      'shipments',
+      'supply_requests',
+      'incidents',
+      'equipment',
+      'maintenance_events',
+      'stock_snapshots',
+      'organizations',
       'resources',
-      'resources',
+    ]);
+  });
+
+  it('splits a shipment into its row, its lines and its status history (whole seconds, first time per status)', () => {
+    const shipment = {
+      resourceType: 'Shipment',
+      id: 'sh-1',
+      meta: { versionId: '3' },
+      status: 'delivered',
+      origin: { reference: 'Location/a' },
+      destination: { reference: 'Location/b' },
+      requests: [{ reference: 'SupplyRequest/rq-1' }],
+      lines: [{ product: { reference: 'Product/p' }, quantity: { value: 2.5, unit: 'KGM' }, lot: { lotNumber: 'L1' } }],
+      statusHistory: [
+        { status: 'dispatched', at: '2026-02-02T10:00:00.900+01:00' },
+        { status: 'dispatched', at: '2026-02-02T11:00:00Z' },
+        { status: 'delivered', at: '2026-02-02T12:00:00Z' },
+      ],
+    };
+    const { tables } = toRecordRows([shipment, shipment], NOW);
+    expect(tables.shipments).toMatchObject([
+      { id: 'sh-1', version: 3, request_ids: ['rq-1'], dispatched_at: Date.parse('2026-02-02T09:00:00Z') },
+    ]);
+    expect(tables.shipment_lines).toEqual([
+      { shipment_id: 'sh-1', line_no: 1, product_id: 'p', lot_number: 'L1', quantity: 2.5, unit: 'KGM', version: 3 },
+    ]);
+    expect(tables.shipment_status_history.map((h) => h.id)).toEqual([
+      '2026-02-02T09:00:00.000Z|dispatched',
+      '2026-02-02T11:00:00.000Z|dispatched',
+      '2026-02-02T12:00:00.000Z|delivered',
     ]);
   });
 

@@ -11,9 +11,17 @@
  */
 import { createHash } from 'node:crypto';
 import type { CanonicalResource, DeadLetter } from '../../core/ports/index.js';
+import {
+  RESOURCE_TABLE_NAMES,
+  RESOURCE_TABLES,
+  type ResourceTableName,
+  type ResourceTableRow,
+  resourceTableFor,
+  resourceTableRows,
+} from './resource-tables.js';
 
 export type EntityTable = 'locations' | 'products' | 'lots';
-export type RecordTable = EntityTable | 'stock_movements' | 'resources';
+export type RecordTable = EntityTable | 'stock_movements' | 'resources' | ResourceTableName;
 
 export interface LocationDbRow {
   id: string;
@@ -105,6 +113,8 @@ export interface RecordRows {
   lots: LotDbRow[];
   stock_movements: MovementDbRow[];
   resources: ResourceDbRow[];
+  /** Rows of the operational tables (resource-tables.ts), by table. */
+  tables: Record<ResourceTableName, ResourceTableRow[]>;
   /** Records no table could hold, as dead letters. */
   unmappable: DeadLetter[];
 }
@@ -294,7 +304,7 @@ export function tableFor(resourceType: string): RecordTable {
     case 'StockMovement':
       return 'stock_movements';
     default:
-      return 'resources';
+      return resourceTableFor(resourceType) ?? 'resources';
   }
 }
 
@@ -321,6 +331,9 @@ export function toRecordRows(
   const lots = new Map<string, LotDbRow>();
   const movements = new Map<string, MovementDbRow>();
   const resources = new Map<string, ResourceDbRow>();
+  const tables = Object.fromEntries(
+    RESOURCE_TABLE_NAMES.map((t) => [t, new Map<string, ResourceTableRow>()]),
+  ) as Record<ResourceTableName, Map<string, ResourceTableRow>>;
   const unmappable: DeadLetter[] = [];
   const failedAt = new Date(now).toISOString();
 
@@ -351,6 +364,19 @@ export function toRecordRows(
       case 'resources':
         keepNewest(resources, `${resourceType}\u0000${record.id}`, resourceRow(record));
         break;
+      default:
+        for (const [table, rows] of Object.entries(resourceTableRows(record)) as [
+          ResourceTableName,
+          ResourceTableRow[],
+        ][]) {
+          const key = RESOURCE_TABLES[table].key;
+          for (const row of rows) {
+            const id = key.map((k) => String(row[k])).join('\u0000');
+            const old = tables[table].get(id);
+            if (old === undefined || Number(row.version) >= Number(old.version)) tables[table].set(id, row);
+          }
+        }
+        break;
     }
   }
   return {
@@ -359,6 +385,10 @@ export function toRecordRows(
     lots: [...lots.values()],
     stock_movements: [...movements.values()],
     resources: [...resources.values()],
+    tables: Object.fromEntries(RESOURCE_TABLE_NAMES.map((t) => [t, [...tables[t].values()]])) as Record<
+      ResourceTableName,
+      ResourceTableRow[]
+    >,
     unmappable,
   };
 }
