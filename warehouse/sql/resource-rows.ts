@@ -9,7 +9,7 @@
  *
  * Times are epoch milliseconds here (UTC); each engine writes them in its own type.
  */
-import { createHash } from 'node:crypto';
+import { deadLetterId } from '../../core/lineage/index.js';
 import type { CanonicalResource, DeadLetter } from '../../core/ports/index.js';
 import {
   RESOURCE_TABLE_NAMES,
@@ -422,20 +422,8 @@ export function deadLetterRow(letter: DeadLetter, now = Date.now()): DeadLetterD
   // A raw line stays a string: JSON.stringify turns it into a JSON string value.
   const payload = JSON.stringify(letter.payload === undefined ? null : letter.payload);
   const failedAt = instantMs(letter.failedAt) ?? now;
-  // The time is left out of the id on purpose: a source row re-read after a crash fails
-  // again at a new time, and is still the same dead letter.
-  const id = createHash('sha256')
-    .update(
-      JSON.stringify([
-        letter.connector,
-        letter.stream,
-        letter.sourceId ?? null,
-        letter.resourceType ?? null,
-        errors,
-        payload,
-      ]),
-    )
-    .digest('hex');
+  // core's id, which leaves the time out: a row refused again after a crash is the same letter.
+  const id = deadLetterId(letter);
   return {
     id,
     connector: letter.connector,
