@@ -4,7 +4,7 @@ import { builtinConnectors, getConnector } from '../index.js';
 import { secretPaths } from '../sdk/config.js';
 
 /** Every built-in connector, sorted: a new one must be added here on purpose. */
-const BUILTINS = ['cap', 'edxl-rm', 'epcis', 'fhir', 'postgres-ledger', 'simulator', 'webhook'];
+const BUILTINS = ['cap', 'edxl-rm', 'epcis', 'fhir', 'files', 'mariadb', 'postgres-ledger', 'simulator', 'webhook'];
 
 describe('connector registry', () => {
   it('lists the built-in connectors by name', () => {
@@ -31,6 +31,11 @@ describe('connector registry', () => {
       expect(spec.type).toBe('object');
       for (const key of Object.keys(spec.properties as object)) expect(key).toMatch(/^[a-z][a-z0-9_]*$/);
     }
-    expect(secretPaths(getConnector('postgres-ledger').spec())).toEqual(['url']);
+    const secrets = Object.fromEntries(
+      Object.entries(builtinConnectors)
+        .map(([name, c]) => [name, secretPaths(c.spec())])
+        .filter(([, paths]) => paths.length > 0),
+    );
+    expect(secrets).toEqual({ 'postgres-ledger': ['url'], mariadb: ['url'], webhook: ['partners.*.secret'] });
   });
 });
