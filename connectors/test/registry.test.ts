@@ -34,7 +34,7 @@ describe('connector registry', () => {
     const secrets = Object.fromEntries(
       Object.entries(builtinConnectors)
         .map(([name, c]) => [name, secretPaths(c.spec())])
-        .filter(([, paths]) => paths.length > 0),
+        .filter(([, paths]) => (paths?.length ?? 0) > 0),
     );
     expect(secrets).toEqual({ 'postgres-ledger': ['url'], mariadb: ['url'], webhook: ['partners.*.secret'] });
   });
