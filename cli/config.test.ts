@@ -92,3 +92,21 @@ describe('loadConfig', () => {
     for (const row of configTable()) expect(readme).toContain(`\`${row.env}\``);
   });
 });
+
+describe('loadConfig: schedules', () => {
+  it('reads HUB_SCHEDULES as JSON and validates each entry', () => {
+    const c = loadConfig({
+      env: { HUB_SCHEDULES: '[{"connector":"files","every_ms":5000,"config":{"dir":"/srv/partners"}}]' },
+    });
+    expect(c.schedules).toEqual([{ connector: 'files', every_ms: 5000, config: { dir: '/srv/partners' } }]);
+    expect(loadConfig({ env: {} }).schedules).toEqual([]);
+  });
+
+  it('names HUB_SCHEDULES when it is not a valid list, without echoing it', () => {
+    for (const bad of ['not json', '[{"connector":"files"}]', '[{"connector":"files","every_ms":5}]']) {
+      const e = fail(() => loadConfig({ env: { HUB_SCHEDULES: bad } }));
+      expect(e.message).toMatch(/^Invalid configuration: HUB_SCHEDULES must be a JSON array/);
+      expect(e.message).not.toContain(bad);
+    }
+  });
+});

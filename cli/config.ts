@@ -119,6 +119,24 @@ export const configSchema = {
       'x-secret': true,
       description: 'MariaDB/MySQL URL of the ministry databases.',
     },
+    schedules: {
+      type: 'array',
+      default: [],
+      'x-env': 'HUB_SCHEDULES',
+      'x-secret': true,
+      description:
+        'Pull connectors `hub start` runs on a schedule, as JSON: `[{"connector":"mariadb","every_ms":60000,"config":{…}}]` (secret: configs may hold credentials).',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['connector', 'every_ms'],
+        properties: {
+          connector: { type: 'string', pattern: '^[a-z][a-z0-9-]*$' },
+          every_ms: { type: 'integer', minimum: 100 },
+          config: { type: 'object' },
+        },
+      },
+    },
     simulator: {
       type: 'boolean',
       default: true,
@@ -149,13 +167,22 @@ export const configSchema = {
 } as const;
 
 type Props = typeof configSchema.properties;
-type TypeOf<P> = P extends { type: 'integer' }
-  ? number
-  : P extends { type: 'boolean' }
-    ? boolean
-    : P extends { enum: readonly (infer E)[] }
-      ? E
-      : string;
+/** One scheduled pull connector. */
+export interface Schedule {
+  readonly connector: string;
+  readonly every_ms: number;
+  readonly config?: Readonly<Record<string, unknown>>;
+}
+
+type TypeOf<P> = P extends { type: 'array' }
+  ? readonly Schedule[]
+  : P extends { type: 'integer' }
+    ? number
+    : P extends { type: 'boolean' }
+      ? boolean
+      : P extends { enum: readonly (infer E)[] }
+        ? E
+        : string;
 type HasDefault<K extends keyof Props> = Props[K] extends { default: unknown } ? K : never;
 
 /** The resolved, frozen configuration. */
@@ -180,6 +207,13 @@ const validateConfig = ajv.compile(configSchema);
 
 function fromEnvString(key: Key, raw: string): unknown {
   const type = prop(key).type;
+  if (type === 'array') {
+    try {
+      return JSON.parse(raw);
+    } catch {
+      return raw;
+    }
+  }
   if (type === 'integer') return /^-?\d+$/.test(raw.trim()) ? Number(raw.trim()) : raw;
   if (type === 'boolean') {
     const v = raw.trim().toLowerCase();
@@ -200,6 +234,7 @@ function describeExpectation(key: Key): string {
     return `must be an integer${range ? ` ${range}` : ''}`;
   }
   if (p.type === 'boolean') return 'must be true or false';
+  if (p.type === 'array') return 'must be a JSON array of {"connector", "every_ms", "config"}';
   if (p.pattern) return `must match ${p.pattern}`;
   if (p.minLength) return `must be at least ${p.minLength} characters`;
   return 'is invalid';
@@ -305,7 +340,7 @@ export function redactConfig(config: HubConfig): Record<string, unknown> {
 export function configTable(): { env: string; default: string; secret: boolean; description: string }[] {
   return KEYS.map((k) => ({
     env: String(prop(k)['x-env']),
-    default: prop(k).default === undefined ? '' : String(prop(k).default),
+    default: prop(k).default === undefined ? '' : JSON.stringify(prop(k).default).replace(/^"(.*)"$/, '$1'),
     secret: prop(k)['x-secret'] === true,
     description: String(prop(k).description),
   }));

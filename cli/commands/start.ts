@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiKeyStore } from '../../api/auth/api-key-store.js';
 import { SqliteIdempotencyStore } from '../../api/idempotency/idempotency-store.js';
 import { buildApi } from '../../api/server.js';
@@ -12,7 +13,7 @@ import {
 } from '../../connectors/index.js';
 import { HubError } from '../../core/errors/index.js';
 import { composeHub } from '../compose.js';
-import { loadConfig, redactConfig } from '../config.js';
+import { loadConfig, redactConfig, type Schedule } from '../config.js';
 import { connectorConfigFromHub } from '../connector-config.js';
 import { createLogger } from '../logger.js';
 
@@ -30,6 +31,8 @@ export async function startCommand(opts: { file: string | undefined; port?: stri
     overrides: { port: opts.port === undefined ? undefined : Number(opts.port) },
   });
   const logger = createLogger(config.logLevel);
+  // An unknown scheduled connector stops the start here, in one line, not later in a loop.
+  for (const schedule of config.schedules) getConnector(schedule.connector);
   logger.info({ config: redactConfig(config) }, `starting reserve hub in ${config.mode} mode`);
 
   const stop = new AbortController();
@@ -81,6 +84,7 @@ export async function startCommand(opts: { file: string | undefined; port?: stri
   const runs: Promise<unknown>[] = [];
   if (config.simulator) runs.push(runSimulator());
   if (config.ledgerPgUrl) runs.push(pollLedger());
+  for (const schedule of config.schedules) runs.push(runOnSchedule(schedule));
 
   let stopping = false;
   const shutdown = async (signal: string): Promise<void> => {
@@ -112,6 +116,18 @@ export async function startCommand(opts: { file: string | undefined; port?: stri
         signal: stop.signal,
       });
       logger.info(steady, 'simulator flow stopped');
+    }
+  }
+
+  /** Runs one pull connector every `every_ms`, from its committed state, until the hub stops. */
+  async function runOnSchedule(schedule: Schedule): Promise<void> {
+    const connector = getConnector(schedule.connector);
+    const connectorConfig = { ...connectorConfigFromHub(schedule.connector, config), ...schedule.config };
+    while (!stop.signal.aborted) {
+      const report = await runConnector({ connector, config: connectorConfig, sink: hub.sink, signal: stop.signal });
+      if (report.status === 'failed')
+        logger.warn(report, `${schedule.connector} run failed; next run in ${schedule.every_ms} ms`);
+      await sleep(schedule.every_ms, undefined, { signal: stop.signal }).catch(() => {});
     }
   }
 
