@@ -11,9 +11,9 @@
 import { createHash } from 'node:crypto';
 import { epochMs, formatMessage, HubError, type Incident, isDateTime } from '../../../core/index.js';
 import type { CanonicalResource } from '../../../core/ports/index.js';
-import type { MappedDocument } from '../../epcis/src/document-files.js';
 import type { RecordError } from '../../sdk/connector.js';
 import type { StreamMessage } from '../../sdk/connector-base.js';
+import type { MappedDocument } from '../../sdk/document-files.js';
 import {
   children,
   childText,

@@ -7,16 +7,16 @@
  */
 import { readFileSync } from 'node:fs';
 import type { IncomingDocument } from '../../../core/ports/index.js';
+import type { CheckResult, JSONSchema, Message } from '../../sdk/connector.js';
+import { ConnectorBase, type Stream } from '../../sdk/connector-base.js';
+import type { DocumentConnector } from '../../sdk/document.js';
 import {
   type DocumentFilesConfig,
   documentMessages,
   listDocumentFiles,
   type MappedDocument,
   readDocumentFiles,
-} from '../../epcis/src/document-files.js';
-import type { CheckResult, JSONSchema, Message } from '../../sdk/connector.js';
-import { ConnectorBase, type Stream } from '../../sdk/connector-base.js';
-import type { DocumentConnector } from '../../sdk/document.js';
+} from '../../sdk/document-files.js';
 import { parseXml, type XmlSource, xmlLimitsOf, xmlSourceOf } from '../../sdk/xml.js';
 import { mapRmDocument, RM_CONNECTOR, RM_STREAM, type RmMappingConfig } from './rm-mapping.js';
 

@@ -24,9 +24,9 @@ import {
   type SupplyRequest,
 } from '../../../core/index.js';
 import type { CanonicalResource } from '../../../core/ports/index.js';
-import type { MappedDocument } from '../../epcis/src/document-files.js';
 import type { RecordError } from '../../sdk/connector.js';
 import type { StreamMessage } from '../../sdk/connector-base.js';
+import type { MappedDocument } from '../../sdk/document-files.js';
 import {
   attribute,
   child,

@@ -15,9 +15,9 @@ import {
   listDocumentFiles,
   type MappedDocument,
   readDocumentFiles,
-} from './document-files.js';
+} from '../../sdk/document-files.js';
+import { type DocumentSource, pushedDocumentName, readJsonDocument } from '../../sdk/json-document.js';
 import { EPCIS_CONNECTOR, EPCIS_STREAM, EpcisDocumentMapper, type EpcisMappingConfig } from './epcis-mapping.js';
-import { type DocumentSource, pushedDocumentName, readJsonDocument } from './json-document.js';
 
 export interface EpcisConfig extends DocumentFilesConfig, EpcisMappingConfig {}
 

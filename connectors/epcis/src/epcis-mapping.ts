@@ -26,6 +26,8 @@ import {
 } from '../../../core/index.js';
 import type { CanonicalResource } from '../../../core/ports/index.js';
 import type { StreamMessage } from '../../sdk/connector-base.js';
+import type { MappedDocument } from '../../sdk/document-files.js';
+import { isObject, unreadable } from '../../sdk/json-document.js';
 import {
   bizStepTerm,
   bizTransactionSystem,
@@ -35,10 +37,8 @@ import {
   stepMeaning,
   writeOffOf,
 } from './cbv.js';
-import type { MappedDocument } from './document-files.js';
 import { validateEnvelope, validateEvent } from './epcis-schema.js';
 import { type KeyResult, parseGs1Uri } from './gs1-keys.js';
-import { isObject, unreadable } from './json-document.js';
 
 /** The part of the connector's config the mapping reads. */
 export interface EpcisMappingConfig {

@@ -2,21 +2,21 @@
  * HL7 FHIR R5 supply Bundles from partners (a regional hospital, the Red Crescent). Pull form:
  * the files of a `path` or `dir` (state kept per file); push form: `parseDocument`, for a
  * partner's POST. Both go through `FhirBundleMapper`, so a pushed and a pulled Bundle give the
- * same records. The file and JSON handling is shared with the `epcis` connector.
+ * same records. The file and JSON handling is shared with the other document connectors (`connectors/sdk/document-files.ts`).
  */
 import { readFileSync } from 'node:fs';
 import type { IncomingDocument } from '../../../core/ports/index.js';
+import type { CheckResult, JSONSchema, Message } from '../../sdk/connector.js';
+import { ConnectorBase, type Stream } from '../../sdk/connector-base.js';
+import type { DocumentConnector } from '../../sdk/document.js';
 import {
   type DocumentFilesConfig,
   documentMessages,
   listDocumentFiles,
   type MappedDocument,
   readDocumentFiles,
-} from '../../epcis/src/document-files.js';
-import { type DocumentSource, pushedDocumentName, readJsonDocument } from '../../epcis/src/json-document.js';
-import type { CheckResult, JSONSchema, Message } from '../../sdk/connector.js';
-import { ConnectorBase, type Stream } from '../../sdk/connector-base.js';
-import type { DocumentConnector } from '../../sdk/document.js';
+} from '../../sdk/document-files.js';
+import { type DocumentSource, pushedDocumentName, readJsonDocument } from '../../sdk/json-document.js';
 import { FHIR_CONNECTOR, FHIR_STREAM, FhirBundleMapper, type FhirMappingConfig } from './fhir-mapping.js';
 
 export interface FhirConfig extends DocumentFilesConfig, FhirMappingConfig {}

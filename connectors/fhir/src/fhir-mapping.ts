@@ -33,9 +33,9 @@ import {
   type ValidationIssue,
 } from '../../../core/index.js';
 import type { CanonicalResource } from '../../../core/ports/index.js';
-import type { MappedDocument } from '../../epcis/src/document-files.js';
-import { isObject, unreadable } from '../../epcis/src/json-document.js';
 import type { StreamMessage } from '../../sdk/connector-base.js';
+import type { MappedDocument } from '../../sdk/document-files.js';
+import { isObject, unreadable } from '../../sdk/json-document.js';
 
 export const FHIR_CONNECTOR = 'fhir';
 export const FHIR_STREAM = 'fhir_resources';

@@ -9,16 +9,16 @@
 import { readFileSync } from 'node:fs';
 import { HubError, isDateTime, RESOURCE_TYPES } from '../../../core/index.js';
 import type { IncomingDocument } from '../../../core/ports/index.js';
+import type { CheckResult, JSONSchema, Message } from '../../sdk/connector.js';
+import { ConnectorBase, type Stream, type StreamMessage } from '../../sdk/connector-base.js';
+import type { DocumentConnector } from '../../sdk/document.js';
 import {
   type DocumentFilesConfig,
   documentMessages,
   listDocumentFiles,
   type MappedDocument,
   readDocumentFiles,
-} from '../../epcis/src/document-files.js';
-import type { CheckResult, JSONSchema, Message } from '../../sdk/connector.js';
-import { ConnectorBase, type Stream, type StreamMessage } from '../../sdk/connector-base.js';
-import type { DocumentConnector } from '../../sdk/document.js';
+} from '../../sdk/document-files.js';
 import { ReplayCache } from './replay-cache.js';
 import { HEADERS, verifyDelivery, type WebhookPartner } from './signature.js';
 import { mapDelivery, WEBHOOK_CONNECTOR, WEBHOOK_STREAM } from './webhook-mapping.js';

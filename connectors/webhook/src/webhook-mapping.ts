@@ -15,9 +15,9 @@ import {
   withLineage,
 } from '../../../core/index.js';
 import type { CanonicalResource } from '../../../core/ports/index.js';
-import type { MappedDocument } from '../../epcis/src/document-files.js';
 import type { RecordError } from '../../sdk/connector.js';
 import type { StreamMessage } from '../../sdk/connector-base.js';
+import type { MappedDocument } from '../../sdk/document-files.js';
 import type { VerifiedDelivery } from './signature.js';
 
 export const WEBHOOK_CONNECTOR = 'webhook';

@@ -17,9 +17,9 @@
 import { isUtf8 } from 'node:buffer';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import { HubError, isHubError } from '../../../core/errors/index.js';
-import type { Message } from '../../sdk/connector.js';
-import type { StreamMessage } from '../../sdk/connector-base.js';
+import { HubError, isHubError } from '../../core/errors/index.js';
+import type { Message } from './connector.js';
+import type { StreamMessage } from './connector-base.js';
 import type { DocumentSource } from './json-document.js';
 
 /** The config fields of the pull form, shared by the document connectors' specs. */

@@ -2,11 +2,11 @@
  * Reading one JSON document (an EPCIS document, a FHIR Bundle) the same way whether it was
  * pushed to the API or found in a folder: size first, then strict UTF-8, then JSON. Each
  * problem is a `HubError` of kind `data` (`HUB_ERR_INGEST_TOO_LARGE`, `HUB_ERR_INGEST_DOCUMENT`
- * with the document's name first in its reason), so a partner can fix and resend it. Shared by the `epcis` and `fhir` connectors (a candidate for `connectors/sdk`).
+ * with the document's name first in its reason), so a partner can fix and resend it. Shared by the document connectors.
  */
 import { createHash } from 'node:crypto';
-import { HubError } from '../../../core/errors/index.js';
-import type { IncomingDocument } from '../../../core/ports/index.js';
+import { HubError } from '../../core/errors/index.js';
+import type { IncomingDocument } from '../../core/ports/index.js';
 
 /** How a document is named in errors and lineage: a file name, or the document's own id. */
 export interface DocumentSource {
