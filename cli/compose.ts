@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
+import { backoffDelay } from '../connectors/sdk/retry.js';
 import { isHubError } from '../core/errors/index.js';
 import type { ComponentHealth, MigrationStepResult, RecordSink, Warehouse } from '../core/ports/index.js';
 import type { HubConfig } from './config.js';
@@ -28,16 +29,18 @@ export async function untilUp<T>(
   logger: Logger,
   signal?: AbortSignal,
 ): Promise<T> {
-  let delay = 500;
+  // The connectors' backoff (full jitter under a capped exponential), without a retry limit:
+  // a hub whose engine is down waits for it.
+  const policy = { retries: Number.POSITIVE_INFINITY, minDelayMs: 500, maxDelayMs: 15_000 };
   for (let tries = 1; ; tries++) {
     try {
       return await attempt();
     } catch (error) {
       if (isHubError(error) && !error.retriable) throw error;
       if (signal?.aborted) throw error;
+      const delay = backoffDelay(tries - 1, policy);
       logger.warn({ component, tries, err: (error as Error).message }, `${component} is down; retrying in ${delay} ms`);
-      await sleep(delay * (0.5 + Math.random() / 2), undefined, signal ? { signal } : undefined);
-      delay = Math.min(delay * 2, 15_000);
+      await sleep(delay, undefined, signal ? { signal } : undefined);
     }
   }
 }
