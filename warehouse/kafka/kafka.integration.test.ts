@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { CanonicalResource, DeadLetter, WarehouseWriter } from '../../core/ports/index.js';
-import { describeWithService, randomName, serviceUrl } from '../../test/services.js';
+import { describeWithService, isCI, randomName, requireService, serviceUrl } from '../../test/services.js';
 import { createClickHouseClient } from '../clickhouse/clickhouse-client.js';
 import { ClickHouseWarehouse } from '../clickhouse/clickhouse-warehouse.js';
 import { startKafkaSink } from '../sink/kafka-sink.js';
@@ -233,56 +233,59 @@ describeWithService('kafka', 'Kafka record sink and sink (real broker)', (broker
     expect(second.stats().consumed).toBe(0);
   });
 
-  it.skipIf(clickhouseUrl === undefined)('sinks the same stream into a real ClickHouse database', async () => {
-    const warehouse = new ClickHouseWarehouse({
-      url: clickhouseUrl as string,
-      database: randomName('hub_kafka'),
-      migrateOnInit: true,
-    });
-    await warehouse.init();
-    const probe = await createClickHouseClient({ url: clickhouseUrl as string }, warehouse.database);
-    const rows = async (query: string) => (await probe.query({ query, format: 'JSONEachRow' })).json();
-    try {
-      const consumer = await startKafkaSink({
-        brokers,
-        groupId: `${prefix}_clickhouse`,
-        topicPrefix: prefix,
-        writer: warehouse,
-        batchSize: 2000,
+  it.skipIf(clickhouseUrl === undefined && !isCI())(
+    'sinks the same stream into a real ClickHouse database',
+    async () => {
+      const warehouse = new ClickHouseWarehouse({
+        url: requireService('clickhouse'),
+        database: randomName('hub_kafka'),
+        migrateOnInit: true,
       });
+      await warehouse.init();
+      const probe = await createClickHouseClient({ url: clickhouseUrl as string }, warehouse.database);
+      const rows = async (query: string) => (await probe.query({ query, format: 'JSONEachRow' })).json();
       try {
-        await until(() => consumer.stats().consumed === N + 2 && consumer.stats().inFlight === 0, 30_000);
+        const consumer = await startKafkaSink({
+          brokers,
+          groupId: `${prefix}_clickhouse`,
+          topicPrefix: prefix,
+          writer: warehouse,
+          batchSize: 2000,
+        });
+        try {
+          await until(() => consumer.stats().consumed === N + 2 && consumer.stats().inFlight === 0, 30_000);
+        } finally {
+          await consumer.stop();
+        }
+        expect(consumer.stats()).toMatchObject({ records: N, deadLetters: 2, poison: 1, retries: 0 });
+        const stored = (await rows(
+          'SELECT id, movement_type, location_id, product_id, quantity, unit FROM stock_movements FINAL ORDER BY id',
+        )) as Record<string, unknown>[];
+        const expected = [...sent]
+          .sort((a, b) => (a.id < b.id ? -1 : 1))
+          .map((r) => ({
+            id: r.id,
+            movement_type: r.movementType,
+            location_id: (r.location as { reference: string }).reference.split('/')[1],
+            product_id: (r.product as { reference: string }).reference.split('/')[1],
+            quantity: (r.quantity as { value: number }).value,
+            unit: 'EA',
+          }));
+        expect(stored).toHaveLength(N);
+        expect(createHash('sha256').update(JSON.stringify(stored)).digest('hex')).toBe(
+          createHash('sha256').update(JSON.stringify(expected)).digest('hex'),
+        );
+        const dead = (await rows('SELECT connector FROM dead_letters FINAL ORDER BY connector')) as {
+          connector: string;
+        }[];
+        expect(dead.map((d) => d.connector)).toEqual(['kafka-sink', 'simulator']);
       } finally {
-        await consumer.stop();
+        await probe.close();
+        await warehouse.dropDatabase();
+        await warehouse.close();
       }
-      expect(consumer.stats()).toMatchObject({ records: N, deadLetters: 2, poison: 1, retries: 0 });
-      const stored = (await rows(
-        'SELECT id, movement_type, location_id, product_id, quantity, unit FROM stock_movements FINAL ORDER BY id',
-      )) as Record<string, unknown>[];
-      const expected = [...sent]
-        .sort((a, b) => (a.id < b.id ? -1 : 1))
-        .map((r) => ({
-          id: r.id,
-          movement_type: r.movementType,
-          location_id: (r.location as { reference: string }).reference.split('/')[1],
-          product_id: (r.product as { reference: string }).reference.split('/')[1],
-          quantity: (r.quantity as { value: number }).value,
-          unit: 'EA',
-        }));
-      expect(stored).toHaveLength(N);
-      expect(createHash('sha256').update(JSON.stringify(stored)).digest('hex')).toBe(
-        createHash('sha256').update(JSON.stringify(expected)).digest('hex'),
-      );
-      const dead = (await rows('SELECT connector FROM dead_letters FINAL ORDER BY connector')) as {
-        connector: string;
-      }[];
-      expect(dead.map((d) => d.connector)).toEqual(['kafka-sink', 'simulator']);
-    } finally {
-      await probe.close();
-      await warehouse.dropDatabase();
-      await warehouse.close();
-    }
-  });
+    },
+  );
 });
 
 function highWatermark(
