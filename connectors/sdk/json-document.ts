@@ -127,3 +127,12 @@ export function isObject(x: unknown): x is Record<string, unknown> {
 export function pushedDocumentName(document: IncomingDocument): string {
   return document.filename ?? `sha256:${createHash('sha256').update(document.body).digest('hex')}`;
 }
+
+/** A pushed document as a `DocumentSource`: its file name, or the hash of its body. */
+export function pushedDocumentSource(document: IncomingDocument): DocumentSource {
+  return {
+    name: pushedDocumentName(document),
+    bytes: document.body,
+    ...(document.contentType === undefined ? {} : { contentType: document.contentType }),
+  };
+}

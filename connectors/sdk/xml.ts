@@ -1,30 +1,6 @@
-/**
- * Safe XML reading for the document connectors (CAP, EDXL-RM): bytes in, a namespace-resolved
- * element tree out, or a `HubError` of kind `data` that names the document and what is wrong.
- *
- * - **No DTD is ever processed.** A `<!DOCTYPE>` with an entity declaration (general or
- *   parameter), an external `SYSTEM`/`PUBLIC` identifier or an internal subset is refused
- *   (`HUB_ERR_XML_UNSAFE`), naming what it found: billion laughs, XXE and external DTDs never
- *   reach a parser that would expand or fetch them. The parser (saxes) itself expands only the
- *   five predefined entities and character references, and opens no file or socket.
- * - **Limits**: bytes (`HUB_ERR_INGEST_TOO_LARGE`), element depth and element count
- *   (`HUB_ERR_XML_LIMIT`), checked while parsing, so a hostile document stops early.
- * - **Encodings**: a byte-order mark, then the `charset` of the media type, then the XML
- *   declaration, else UTF-8 (XML's default). Bytes that are not in that encoding are refused
- *   with their offset and line (`HUB_ERR_INGEST_DOCUMENT`): a Latin-1 file declared as UTF-8 is
- *   caught, not turned into `�`.
- * - **Malformed or truncated XML**: `HUB_ERR_XML_MALFORMED` with the line and column.
- * - **Namespaces** are resolved: elements are matched by local name and namespace URI,
- *   whatever prefix the sender chose (`<cap:alert>`, `<alert xmlns="…">`).
- *
- * Each element keeps its offsets in the decoded text, so a record that cannot be mapped is
- * dead-lettered with its own XML exactly as sent (`elementPayload`).
- */
-import { createHash } from 'node:crypto';
 import { TextDecoder } from 'node:util';
 import { SaxesParser, type SaxesTagNS } from 'saxes';
 import { HubError } from '../../core/errors/index.js';
-import type { IncomingDocument } from '../../core/ports/index.js';
 
 /** Bounds on one XML document. Defaults: `XML_DEFAULT_LIMITS`. */
 export interface XmlLimits {
@@ -99,15 +75,6 @@ export function xmlLimitsOf(config: {
   readonly max_elements: number;
 }): XmlLimits {
   return { maxBytes: config.max_document_bytes, maxDepth: config.max_depth, maxElements: config.max_elements };
-}
-
-/** A pushed document as an `XmlSource`, named by its file name, else by its SHA-256. */
-export function xmlSourceOf(document: IncomingDocument): XmlSource {
-  return {
-    name: document.filename ?? `sha256:${createHash('sha256').update(document.body).digest('hex')}`,
-    bytes: document.body,
-    ...(document.contentType === undefined ? {} : { contentType: document.contentType }),
-  };
 }
 
 interface MutableElement {

@@ -5,18 +5,10 @@
  * document give the same records, with ids taken from the events themselves.
  */
 import { readFileSync } from 'node:fs';
-import type { IncomingDocument } from '../../../core/ports/index.js';
-import type { CheckResult, JSONSchema, Message } from '../../sdk/connector.js';
-import { ConnectorBase, type Stream } from '../../sdk/connector-base.js';
-import type { DocumentConnector } from '../../sdk/document.js';
-import {
-  type DocumentFilesConfig,
-  documentMessages,
-  listDocumentFiles,
-  type MappedDocument,
-  readDocumentFiles,
-} from '../../sdk/document-files.js';
-import { type DocumentSource, pushedDocumentName, readJsonDocument } from '../../sdk/json-document.js';
+import type { JSONSchema } from '../../sdk/connector.js';
+import type { DocumentFilesConfig, MappedDocument } from '../../sdk/document-files.js';
+import { DocumentFilesConnectorBase } from '../../sdk/document-files-connector.js';
+import { type DocumentSource, readJsonDocument } from '../../sdk/json-document.js';
 import { EPCIS_CONNECTOR, EPCIS_STREAM, EpcisDocumentMapper, type EpcisMappingConfig } from './epcis-mapping.js';
 
 export interface EpcisConfig extends DocumentFilesConfig, EpcisMappingConfig {}
@@ -30,59 +22,19 @@ export function mapEpcisDocument(source: DocumentSource, config: EpcisConfig): M
   return new EpcisDocumentMapper(source.name, value, config);
 }
 
-export class EpcisConnector extends ConnectorBase<EpcisConfig> implements DocumentConnector<EpcisConfig> {
+export class EpcisConnector extends DocumentFilesConnectorBase<EpcisConfig> {
   readonly name = EPCIS_CONNECTOR;
   readonly maxDocumentBytes = DEFAULT_MAX_BYTES;
   readonly acceptedMediaTypes = ['application/ld+json', 'application/json'] as const;
   protected readonly configSchema = SPEC;
+  protected readonly stream = {
+    name: EPCIS_STREAM,
+    resourceTypes: ['StockMovement', 'Shipment'],
+    primaryKey: ['id'],
+  };
 
-  /** Lists the files of the pull form; a push-only config (no path, no dir) has nothing to check. */
-  protected async checkConnection(config: EpcisConfig): Promise<CheckResult> {
-    if (config.path === undefined && config.dir === undefined) {
-      return { status: 'failed', message: 'set path or dir to pull files; a push-only config needs no check' };
-    }
-    const files = listDocumentFiles(this.name, config);
-    return files.length > 0
-      ? { status: 'succeeded' }
-      : { status: 'succeeded', message: `no ${config.file_extensions.join(' or ')} file yet in ${config.dir}` };
-  }
-
-  /** `epcis:<path or dir>` for the pull form, `epcis` for pushed documents. */
-  override sourceSystem(config: Partial<EpcisConfig>): string {
-    const where = config.path ?? config.dir;
-    return where === undefined ? this.name : `${this.name}:${where}`.slice(0, 256);
-  }
-
-  protected streams(): readonly Stream<EpcisConfig>[] {
-    return [
-      {
-        name: EPCIS_STREAM,
-        resourceTypes: ['StockMovement', 'Shipment'],
-        primaryKey: ['id'],
-        read: (config, state, options) =>
-          readDocumentFiles({
-            connector: this.name,
-            config,
-            state,
-            parse: (source) => mapEpcisDocument(source, config),
-            ...(options.signal ? { signal: options.signal } : {}),
-          }),
-      },
-    ];
-  }
-
-  /**
-   * Maps a pushed document. Reads and checks the whole document before returning, so a document
-   * that cannot be read throws here (`HUB_ERR_INGEST_TOO_LARGE`, `HUB_ERR_INGEST_DOCUMENT`).
-   */
-  parseDocument(document: IncomingDocument, config: Partial<EpcisConfig>): Iterable<Message> {
-    const resolved = this.resolve(config);
-    const source: DocumentSource = {
-      name: pushedDocumentName(document),
-      bytes: document.body,
-      ...(document.contentType === undefined ? {} : { contentType: document.contentType }),
-    };
-    return documentMessages(EPCIS_STREAM, mapEpcisDocument(source, resolved));
+  protected mapDocument(source: DocumentSource, config: EpcisConfig): MappedDocument {
+    return mapEpcisDocument(source, config);
   }
 }
 

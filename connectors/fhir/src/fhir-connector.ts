@@ -5,18 +5,10 @@
  * same records. The file and JSON handling is shared with the other document connectors (`connectors/sdk/document-files.ts`).
  */
 import { readFileSync } from 'node:fs';
-import type { IncomingDocument } from '../../../core/ports/index.js';
-import type { CheckResult, JSONSchema, Message } from '../../sdk/connector.js';
-import { ConnectorBase, type Stream } from '../../sdk/connector-base.js';
-import type { DocumentConnector } from '../../sdk/document.js';
-import {
-  type DocumentFilesConfig,
-  documentMessages,
-  listDocumentFiles,
-  type MappedDocument,
-  readDocumentFiles,
-} from '../../sdk/document-files.js';
-import { type DocumentSource, pushedDocumentName, readJsonDocument } from '../../sdk/json-document.js';
+import type { JSONSchema } from '../../sdk/connector.js';
+import type { DocumentFilesConfig, MappedDocument } from '../../sdk/document-files.js';
+import { DocumentFilesConnectorBase } from '../../sdk/document-files-connector.js';
+import { type DocumentSource, readJsonDocument } from '../../sdk/json-document.js';
 import { FHIR_CONNECTOR, FHIR_STREAM, FhirBundleMapper, type FhirMappingConfig } from './fhir-mapping.js';
 
 export interface FhirConfig extends DocumentFilesConfig, FhirMappingConfig {}
@@ -30,58 +22,24 @@ export function mapFhirBundle(source: DocumentSource, config: FhirConfig): Mappe
   return new FhirBundleMapper(source.name, value, config);
 }
 
-export class FhirConnector extends ConnectorBase<FhirConfig> implements DocumentConnector<FhirConfig> {
+export class FhirConnector extends DocumentFilesConnectorBase<FhirConfig> {
   readonly name = FHIR_CONNECTOR;
   readonly maxDocumentBytes = DEFAULT_MAX_BYTES;
   readonly acceptedMediaTypes = ['application/fhir+json', 'application/json'] as const;
   protected readonly configSchema = SPEC;
-
-  /** Lists the files of the pull form; a push-only config (no path, no dir) has nothing to check. */
-  protected async checkConnection(config: FhirConfig): Promise<CheckResult> {
-    if (config.path === undefined && config.dir === undefined) {
-      return { status: 'failed', message: 'set path or dir to pull files; a push-only config needs no check' };
-    }
-    const files = listDocumentFiles(this.name, config);
-    return files.length > 0
-      ? { status: 'succeeded' }
-      : { status: 'succeeded', message: `no ${config.file_extensions.join(' or ')} file yet in ${config.dir}` };
-  }
+  protected readonly stream = {
+    name: FHIR_STREAM,
+    resourceTypes: ['SupplyRequest', 'StockMovement', 'Shipment', 'StockSnapshot'],
+    primaryKey: ['id'],
+  };
 
   /** The config's `source_system` (`fhir` by default), which names the partner. */
   override sourceSystem(config: Partial<FhirConfig>): string {
     return this.resolve(config).source_system;
   }
 
-  protected streams(): readonly Stream<FhirConfig>[] {
-    return [
-      {
-        name: FHIR_STREAM,
-        resourceTypes: ['SupplyRequest', 'StockMovement', 'Shipment', 'StockSnapshot'],
-        primaryKey: ['id'],
-        read: (config, state, options) =>
-          readDocumentFiles({
-            connector: this.name,
-            config,
-            state,
-            parse: (source) => mapFhirBundle(source, config),
-            ...(options.signal ? { signal: options.signal } : {}),
-          }),
-      },
-    ];
-  }
-
-  /**
-   * Maps a pushed Bundle (or a single SupplyRequest, SupplyDelivery or InventoryReport). Reads
-   * and checks the whole document before returning, so one that cannot be read throws here.
-   */
-  parseDocument(document: IncomingDocument, config: Partial<FhirConfig>): Iterable<Message> {
-    const resolved = this.resolve(config);
-    const source: DocumentSource = {
-      name: pushedDocumentName(document),
-      bytes: document.body,
-      ...(document.contentType === undefined ? {} : { contentType: document.contentType }),
-    };
-    return documentMessages(FHIR_STREAM, mapFhirBundle(source, resolved));
+  protected mapDocument(source: DocumentSource, config: FhirConfig): MappedDocument {
+    return mapFhirBundle(source, config);
   }
 }
 
