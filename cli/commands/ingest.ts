@@ -10,7 +10,7 @@ import {
   isDocumentConnector,
   runConnector,
 } from '../../connectors/index.js';
-import { HubError } from '../../core/errors/index.js';
+import { HubError, migrationFailure } from '../../core/errors/index.js';
 import { composeHub, type Hub } from '../compose.js';
 import { type HubConfig, loadConfig } from '../config.js';
 import { connectorConfigFromHub } from '../connector-config.js';
@@ -101,13 +101,8 @@ export async function ingestCommand(opts: IngestOptions & { file?: string }): Pr
 /** Creates or upgrades the warehouse; throws when a step failed. */
 async function migrated(hub: Hub): Promise<void> {
   const steps = await hub.migrate();
-  const failed = steps.find((s) => s.status === 'failed');
-  if (failed)
-    throw new HubError('HUB_ERR_WAREHOUSE_MIGRATION', {
-      name: failed.name,
-      engine: hub.warehouse.engine,
-      reason: failed.error ?? '',
-    });
+  const failure = migrationFailure(steps, hub.warehouse.engine);
+  if (failure) throw failure;
 }
 
 /** `hub ingest <push connector> --file <path>`: the file as one pushed document. */

@@ -11,7 +11,7 @@ import {
   getConnector,
   runConnector,
 } from '../../connectors/index.js';
-import { HubError } from '../../core/errors/index.js';
+import { migrationFailure } from '../../core/errors/index.js';
 import { composeHub } from '../compose.js';
 import { loadConfig, redactConfig, type Schedule } from '../config.js';
 import { connectorConfigFromHub } from '../connector-config.js';
@@ -39,14 +39,8 @@ export async function startCommand(opts: { file: string | undefined; port?: stri
   const hub = await composeHub(config, logger, stop.signal);
   const steps = await hub.migrate();
   for (const step of steps) logger.info(step, `migration ${step.name}: ${step.status}`);
-  const failed = steps.find((s) => s.status === 'failed');
-  if (failed) {
-    throw new HubError('HUB_ERR_WAREHOUSE_MIGRATION', {
-      name: failed.name,
-      engine: hub.warehouse.engine,
-      reason: failed.error ?? '',
-    });
-  }
+  const failure = migrationFailure(steps, hub.warehouse.engine);
+  if (failure) throw failure;
 
   const keys = new ApiKeyStore(join(config.dataDir, 'hub-state.sqlite'), { bootstrapKey: config.bootstrapApiKey });
   if (!config.bootstrapApiKey && keys.activeCount() === 0) {

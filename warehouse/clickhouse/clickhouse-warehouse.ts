@@ -7,7 +7,7 @@
  * `input_format_skip_unknown_fields=1`, one INSERT per table.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
-import { HubError } from '../../core/errors/index.js';
+import { HubError, migrationFailure } from '../../core/errors/index.js';
 import type {
   CanonicalResource,
   ComponentHealth,
@@ -113,14 +113,10 @@ export class ClickHouseWarehouse implements Warehouse, WarehouseWriter, KpiQuery
     }
     this.#client = client;
     if (this.#options.migrateOnInit !== true) return;
-    const failed = (await this.migrate()).find((r) => r.status === 'failed');
-    if (failed !== undefined) {
+    const failure = migrationFailure(await this.migrate(), 'clickhouse');
+    if (failure !== undefined) {
       await this.close();
-      throw new HubError(
-        'HUB_ERR_WAREHOUSE_MIGRATION',
-        { name: failed.name, engine: 'clickhouse', reason: failed.error ?? 'unknown' },
-        { detail: failed.error },
-      );
+      throw failure;
     }
   }
 

@@ -5,7 +5,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { HubError } from '../../core/errors/index.js';
+import { HubError, migrationFailure } from '../../core/errors/index.js';
 import { sinkBatchSeconds } from '../../core/observability/metrics.js';
 import type {
   CanonicalResource,
@@ -78,15 +78,10 @@ export class DuckDbWarehouse implements Warehouse, RecordSink, WarehouseWriter, 
     const db = await openDuckDb(this.path);
     this.#db = db;
     if (this.#options.migrateOnInit === false) return;
-    const results = await this.migrate();
-    const failed = results.find((r) => r.status === 'failed');
-    if (failed !== undefined) {
+    const failure = migrationFailure(await this.migrate(), 'duckdb');
+    if (failure !== undefined) {
       await this.close();
-      throw new HubError(
-        'HUB_ERR_WAREHOUSE_MIGRATION',
-        { name: failed.name, engine: 'duckdb', reason: failed.error ?? 'unknown' },
-        { detail: failed.error },
-      );
+      throw failure;
     }
   }
 
