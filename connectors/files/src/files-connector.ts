@@ -245,6 +245,9 @@ export class FilesConnector extends ConnectorBase<FilesConfig> implements Docume
               if (!isHubError(err) || err.kind !== 'data') throw err;
               yield* refuseFile(file, err);
             }
+            // An abort stops the reader right after a position: the file is not done, and the
+            // state already holds where a resumed run starts.
+            if (options.signal?.aborted) return;
             files[file.name] = { fingerprint: file.fingerprint, done: true };
             yield { type: 'state', state: snapshot() };
           }

@@ -398,6 +398,23 @@ describe('files connector: pull form state', () => {
     expect(sink.byKey.size).toBe(12);
   });
 
+  it('stops at a position when aborted, and never marks the file it stopped in as done', async () => {
+    const dir = join(tmp, 'abort');
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir);
+    copyFileSync(fixture(SOUSS), join(dir, SOUSS));
+    const controller = new AbortController();
+    const out: Message[] = [];
+    for await (const m of files.read({ dir, checkpoint_every: 2 }, {}, { signal: controller.signal })) {
+      out.push(m);
+      if (m.type === 'state') controller.abort();
+    }
+    const states = out.flatMap((m) => (m.type === 'state' ? [m.state as { files: Record<string, object> }] : []));
+    expect(states).toHaveLength(1);
+    expect(states[0]?.files[SOUSS]).toEqual({ fingerprint: expect.any(String), row: expect.any(Number), offset: expect.any(Number) });
+    expect(records(out).length).toBeLessThanOrEqual(2);
+  });
+
   it('logs how far a large file is read', async () => {
     const path = join(tmp, 'large.csv');
     const row = '06/01/2025;Sortie;souss-massa-wh1;equipment-shovel;1;EA;Distribution aux familles du douar\n';
