@@ -136,3 +136,56 @@ export type KpiRow = Readonly<Record<string, string | number | null>>;
 export interface KpiQuery {
   kpi(name: string, options?: KpiOptions): Promise<KpiRow[]>;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Partner API reads (issue 6). Both adapters implement `ResourceQuery` with identical answers.
+
+/** Canonical entities the API lists and reads by id, each from its own table's `doc`. */
+export type EntityKind = 'Product' | 'SupplyRequest' | 'Shipment' | 'Equipment' | 'Incident' | 'Organization';
+
+/** A list request: equality filters, the caller's data scope, a sort, and a keyset cursor. */
+export interface ListQuery {
+  /** Equality filters by API field name (the route validates names and values first). */
+  readonly filters?: Readonly<Record<string, string>>;
+  /** Regions the caller may see: `null`/absent means every region; `[]` means none. */
+  readonly regions?: readonly string[] | null;
+  /** Sort field, `-` prefixed for descending; the adapter appends the id as tie-breaker. */
+  readonly sort?: string;
+  /** Page size; the adapter caps it. */
+  readonly limit?: number;
+  /** Opaque cursor returned as `next` by the previous page. */
+  readonly after?: string;
+}
+
+/** One page of a list; `next` is `null` on the last page. */
+export interface Page<T> {
+  readonly items: readonly T[];
+  readonly next: string | null;
+}
+
+/** A dead-letter entry as stored, with its reasons and the untouched source payload. */
+export interface DeadLetterEntry {
+  readonly id: string;
+  readonly connector: string;
+  readonly stream: string;
+  readonly sourceId: string | null;
+  readonly resourceType: string | null;
+  readonly errors: readonly { pointer: string; code: string; message: string }[];
+  readonly payload: unknown;
+  readonly failedAt: string;
+}
+
+/**
+ * The reads behind `/v1` beyond stock and locations. Implemented by both warehouse adapters
+ * with the SQL written once (warehouse/sql); every list is keyset-paginated and honours
+ * `regions` so that a region-scoped caller never sees, nor counts, another region's rows.
+ */
+export interface ResourceQuery {
+  listEntities(kind: EntityKind, query: ListQuery): Promise<Page<CanonicalResourceDoc>>;
+  getEntity(kind: EntityKind, id: string): Promise<CanonicalResourceDoc | undefined>;
+  listDeadLetters(query: ListQuery): Promise<Page<DeadLetterEntry>>;
+  getDeadLetter(id: string): Promise<DeadLetterEntry | undefined>;
+}
+
+/** The stored canonical document of an entity (its newest version). */
+export type CanonicalResourceDoc = import('./resource.js').CanonicalResource;
