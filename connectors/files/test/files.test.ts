@@ -411,7 +411,11 @@ describe('files connector: pull form state', () => {
     }
     const states = out.flatMap((m) => (m.type === 'state' ? [m.state as { files: Record<string, object> }] : []));
     expect(states).toHaveLength(1);
-    expect(states[0]?.files[SOUSS]).toEqual({ fingerprint: expect.any(String), row: expect.any(Number), offset: expect.any(Number) });
+    expect(states[0]?.files[SOUSS]).toEqual({
+      fingerprint: expect.any(String),
+      row: expect.any(Number),
+      offset: expect.any(Number),
+    });
     expect(records(out).length).toBeLessThanOrEqual(2);
   });
 

@@ -196,7 +196,9 @@ export async function runConformance<Config extends object>(
       resumeProblems.push(`k=${k}: the resumed run ended ${r.status}: ${r.error ?? ''}`);
       continue;
     }
-    resumeProblems.push(...compare(baseline.keys, r.keys, baseline.byKey, r.byKey).map((p) => `k=${k}: ${p}`));
+    resumeProblems.push(
+      ...compare(baseline.keys, r.keys, baseline.byKey, r.byKey, r.reasons).map((p) => `k=${k}: ${p}`),
+    );
   }
   if (total === 0) resumeProblems.push('the run committed no checkpoint');
   add('resume', resumeProblems, `${points.length} of ${total} checkpoints interrupted and resumed`);
@@ -221,6 +223,8 @@ interface SinkRun {
   /** `stream|Type/id` per record and `dead|stream|sourceId` per dead letter, every delivery. */
   keys: string[];
   byKey: Map<string, unknown>;
+  /** Why each dead letter was refused (its errors' messages), by key. */
+  reasons: Map<string, string>;
   finalState: Record<string, unknown>;
 }
 
@@ -261,6 +265,7 @@ async function runThroughSink<Config extends object>(
           checkpoints: 0,
           keys: [],
           byKey: new Map(),
+          reasons: new Map(),
           finalState: {},
         };
       }
@@ -280,6 +285,7 @@ async function runThroughSink<Config extends object>(
       checkpoints: sink.stateCommits,
       keys: sink.keys,
       byKey: sink.byKey,
+      reasons: sink.reasons,
       finalState,
     };
   } finally {
@@ -292,6 +298,7 @@ class RecordingSink implements RecordSink {
   readonly name: string;
   readonly keys: string[] = [];
   readonly byKey = new Map<string, unknown>();
+  readonly reasons = new Map<string, string>();
   stateCommits = 0;
   onState: ((n: number) => void) | undefined;
 
@@ -317,6 +324,7 @@ class RecordingSink implements RecordSink {
       const key = `dead|${batch.stream}|${d.sourceId ?? ''}`;
       this.keys.push(key);
       this.byKey.set(key, d.payload);
+      this.reasons.set(key, d.errors.map((e) => `${e.code}: ${e.message}`).join('; '));
     }
     if (batch.state !== undefined) {
       this.stateCommits++;
@@ -339,6 +347,7 @@ function compare(
   actual: readonly string[],
   expectedBy: Map<string, unknown>,
   actualBy: Map<string, unknown>,
+  actualReasons: Map<string, string> = new Map(),
 ): string[] {
   const counts = new Map<string, number>();
   for (const k of expected) counts.set(k, (counts.get(k) ?? 0) + 1);
@@ -351,7 +360,9 @@ function compare(
   }
   const out: string[] = [];
   if (lost.length > 0) out.push(`${lost.length} lost (e.g. ${lost.slice(0, 3).join(', ')})`);
-  if (repeated.length > 0) out.push(`${repeated.length} repeated (e.g. ${repeated.slice(0, 3).join(', ')})`);
+  // A dead letter that should not be there says why it was refused: the clue to a flaky read.
+  const shown = (k: string) => (actualReasons.has(k) ? `${k} [${actualReasons.get(k)}]` : k);
+  if (repeated.length > 0) out.push(`${repeated.length} repeated (e.g. ${repeated.slice(0, 3).map(shown).join(', ')})`);
   const differing: string[] = [];
   for (const [k, v] of expectedBy) {
     if (actualBy.has(k) && !isDeepStrictEqual(actualBy.get(k), v)) differing.push(k);
