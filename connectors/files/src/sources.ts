@@ -6,7 +6,9 @@ import { createReadStream, type Dirent, readdirSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { basename, join, posix, resolve } from 'node:path';
 import { Readable } from 'node:stream';
+import unzipper from 'unzipper';
 import { HubError } from '../../../core/errors/index.js';
+import type { ZipEntry } from './xlsx-reader.js';
 
 export interface ByteSource {
   /** The file's name as the partner gave it (relative to `dir`), for ids, lineage and messages. */
@@ -16,6 +18,8 @@ export interface ByteSource {
   open(offset: number): Readable;
   /** Up to `length` bytes from `offset`. */
   read(offset: number, length: number): Promise<Buffer>;
+  /** The entries of the zip's central directory (an XLSX file); rejects when it has none. */
+  directory(): Promise<readonly ZipEntry[]>;
 }
 
 export function fileSource(path: string, name: string, size: number): ByteSource {
@@ -33,6 +37,7 @@ export function fileSource(path: string, name: string, size: number): ByteSource
         await fh.close();
       }
     },
+    directory: async () => (await unzipper.Open.file(path)).files,
   };
 }
 
@@ -50,6 +55,7 @@ export function bufferSource(body: Buffer, name: string): ByteSource {
         { objectMode: false },
       ),
     read: async (offset, length) => body.subarray(offset, offset + length),
+    directory: async () => (await unzipper.Open.buffer(body)).files,
   };
 }
 

@@ -11,7 +11,6 @@
  * cannot be told.
  */
 import { createHash } from 'node:crypto';
-import { pipeline, Transform } from 'node:stream';
 import { formatMessage, HubError } from '../../../core/errors/index.js';
 import type { RecordError } from '../../sdk/connector.js';
 import type { StreamMessage } from '../../sdk/connector-base.js';
@@ -101,7 +100,7 @@ async function detectFormat(source: ByteSource, options: TableOptions): Promise<
     }
     const head: HeadRow[] = [];
     try {
-      for await (const r of xlsxRows(source.open(0), options.sheet)) {
+      for await (const r of xlsxRows(source, options.sheet)) {
         head.push(r);
         if (r.row >= HEADER_SEARCH_ROWS) break;
       }
@@ -369,17 +368,12 @@ async function* dataRows(
     }
     return;
   }
+  // Progress: how far into the sheet's XML, scaled to the file's size (the zip is compressed).
   let read = 0;
-  const file = source.open(0);
-  const input = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      read += chunk.length;
-      done(null, chunk);
-    },
-  });
-  // pipeline: destroying the counter (the reader is done) closes the file too.
-  pipeline(file, input, () => {});
-  for await (const r of xlsxRows(input, sheet)) {
+  const onBytes = (fraction: number) => {
+    read = Math.round(fraction * source.size);
+  };
+  for await (const r of xlsxRows(source, sheet, onBytes)) {
     if (r.row <= from.row) continue;
     yield { events: [{ kind: 'row', row: r.row, cells: r.cells }], bytes: read };
   }
