@@ -33,7 +33,8 @@ export function problemOf(error: HubError, instance: string): Problem {
 }
 
 export function sendProblem(reply: FastifyReply, error: HubError, instance: string): FastifyReply {
-  if (error.kind === 'transient') reply.header('Retry-After', '5');
+  // A route that knows when to come back (a rate limit) has set its own Retry-After already.
+  if (error.kind === 'transient' && !reply.hasHeader('Retry-After')) reply.header('Retry-After', '5');
   return reply.code(error.status).type('application/problem+json').send(problemOf(error, instance));
 }
 

@@ -67,6 +67,7 @@ export async function composeHub(config: HubConfig, logger: Logger, signal?: Abo
   const warehouse = createClickHouseWarehouse({
     url: config.clickhouseUrl as string,
     database: config.clickhouseDatabase,
+    ...(config.clickhouseCluster === undefined ? {} : { cluster: config.clickhouseCluster }),
   });
   await untilUp('ClickHouse', () => warehouse.init(), logger, signal);
   const brokers = config.kafkaBrokers as string;

@@ -91,6 +91,13 @@ export const configSchema = {
       'x-env': 'HUB_CLICKHOUSE_DATABASE',
       description: 'ClickHouse database of the hub.',
     },
+    clickhouseCluster: {
+      type: 'string',
+      pattern: '^[A-Za-z_][A-Za-z0-9_]*$',
+      'x-env': 'HUB_CLICKHOUSE_CLUSTER',
+      description:
+        'ClickHouse `remote_servers` cluster: `hub migrate` then creates the cluster schema (ON CLUSTER, Replicated*, Distributed).',
+    },
     ledgerPgUrl: {
       type: 'string',
       pattern: '^postgres(ql)?://',
@@ -162,6 +169,38 @@ export const configSchema = {
       default: 2000,
       'x-env': 'HUB_SIMULATOR_INTERVAL_MS',
       description: 'Period of the steady simulated flow after the history; 0 stops after the history.',
+    },
+    jwtJwksFile: {
+      type: 'string',
+      minLength: 1,
+      'x-env': 'HUB_JWT_JWKS_FILE',
+      description:
+        'Local JWKS file of the OAuth2 authorisation server; enables client-credentials JWTs beside API keys (needs issuer and audience).',
+    },
+    jwtIssuer: {
+      type: 'string',
+      minLength: 1,
+      'x-env': 'HUB_JWT_ISSUER',
+      description: 'The `iss` every accepted JWT must carry.',
+    },
+    jwtAudience: {
+      type: 'string',
+      minLength: 1,
+      'x-env': 'HUB_JWT_AUDIENCE',
+      description: 'The `aud` every accepted JWT must carry (the hub API).',
+    },
+    rateLimitPerMinute: {
+      type: 'integer',
+      minimum: 0,
+      default: 6000,
+      'x-env': 'HUB_RATE_LIMIT_PER_MINUTE',
+      description: 'Requests per minute per client (API key or JWT client; IP when anonymous); 0 for no limit.',
+    },
+    corsOrigins: {
+      type: 'string',
+      pattern: '^https?://[^\\s,]+(,https?://[^\\s,]+)*$',
+      'x-env': 'HUB_CORS_ORIGINS',
+      description: 'Origins allowed by CORS, comma-separated (`https://a.ma,https://b.ma`); CORS is off when unset.',
     },
   },
 } as const;

@@ -32,9 +32,11 @@ program
 program
   .command('migrate')
   .description('create or upgrade the warehouse schema (and Kafka topics in distributed mode)')
-  .action(async () => {
+  .option('--cluster <name>', 'ClickHouse cluster of the schema (default: HUB_CLICKHOUSE_CLUSTER)')
+  .option('--print', 'print the ClickHouse schema as SQL instead of applying it (no server needed)')
+  .action(async (opts: { cluster?: string; print?: boolean }) => {
     const { migrateCommand } = await import('./commands/migrate.js');
-    process.exitCode = await migrateCommand({ file: globalConfigFile() });
+    process.exitCode = await migrateCommand({ file: globalConfigFile(), cluster: opts.cluster, print: opts.print });
   });
 
 program

@@ -3,6 +3,7 @@
  * the tree implements the same `Connector` contract (connectors/sdk) and is passed directly.
  */
 import { HubError } from '../core/errors/index.js';
+import { apiRequests } from './api-requests/src/index.js';
 import { cap } from './cap/src/index.js';
 import { edxlRm } from './edxl-rm/src/index.js';
 import { epcis } from './epcis/src/index.js';
@@ -24,6 +25,7 @@ export const builtinConnectors: Readonly<Record<string, Connector>> = Object.fre
   [webhook.name]: webhook,
   [files.name]: files,
   [mariadb.name]: mariadb,
+  [apiRequests.name]: apiRequests,
 });
 
 /** The built-in connector called `name`; throws `HUB_ERR_CONNECTOR_UNKNOWN` (kind `config`). */

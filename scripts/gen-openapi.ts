@@ -23,13 +23,19 @@ export async function renderOpenApi(): Promise<string> {
   const never = async (): Promise<never> => {
     throw new Error('the OpenAPI export reads no data');
   };
+  // Every optional port is given, so that every route the hub can serve is documented: each is
+  // an object whose every method throws (none is called while the document is built).
+  const port = <T>(): T => new Proxy({}, { get: () => never }) as T;
   const app = await buildApi({
-    warehouse: { listLocations: never, stockOnHand: never },
+    warehouse: port(),
     verifier: { verify: () => undefined },
     probe: never,
     mode: 'embedded',
     version,
     ingest: createIngestService({ connectors: builtinConnectors, sink: new MemoryRecordSink() }),
+    resources: port(),
+    exports: port(),
+    connectors: port(),
   });
   try {
     await app.ready();

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { LocationFilter, WarehouseQuery } from '../../core/ports/index.js';
+import { etagOnSend } from '../etag.js';
 import { problemSchema } from '../problems.js';
 import { visibleRegions } from './stock.js';
 
@@ -25,6 +26,7 @@ export async function locationRoutes(app: FastifyInstance, opts: { warehouse: Wa
     '/v1/locations',
     {
       config: { scope: 'read' },
+      onSend: etagOnSend,
       schema: {
         summary: 'Locations',
         tags: ['locations'],

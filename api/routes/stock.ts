@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { StockFilter, StockRow, WarehouseQuery } from '../../core/ports/index.js';
 import type { Principal } from '../auth/principal.js';
+import { etagOnSend } from '../etag.js';
 import { problemSchema } from '../problems.js';
 
 const slug = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' } as const;
@@ -40,6 +41,7 @@ export async function stockRoutes(app: FastifyInstance, opts: { warehouse: Wareh
     '/v1/stock',
     {
       config: { scope: 'read' },
+      onSend: etagOnSend,
       schema: {
         summary: 'Stock on hand',
         description: 'On-hand quantity per warehouse, product, lot and unit. Unknown filters are refused.',

@@ -1,7 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { SqliteAuditLog } from '../../api/audit/audit-log.js';
 import { ApiKeyStore } from '../../api/auth/api-key-store.js';
+import { JwtVerifier } from '../../api/auth/jwt-verifier.js';
+import { anyOf } from '../../api/auth/principal.js';
+import { LiveEvents, liveEventSource } from '../../api/events/live-events.js';
 import { SqliteIdempotencyStore } from '../../api/idempotency/idempotency-store.js';
 import { buildApi } from '../../api/server.js';
 import {
@@ -9,9 +13,10 @@ import {
   connectorStatus,
   createIngestService,
   getConnector,
+  isDocumentConnector,
   runConnector,
 } from '../../connectors/index.js';
-import { migrationFailure } from '../../core/errors/index.js';
+import { HubError, migrationFailure } from '../../core/errors/index.js';
 import { composeHub } from '../compose.js';
 import { loadConfig, redactConfig, type Schedule } from '../config.js';
 import { connectorConfigFromHub } from '../connector-config.js';
@@ -60,15 +65,34 @@ export async function startCommand(opts: { file: string | undefined; port?: stri
     onLog: (name, m) => logger[m.level]({ connector: name }, m.message),
   });
   const idempotency = new SqliteIdempotencyStore(join(config.dataDir, 'hub-state.sqlite'));
+  const audit = new SqliteAuditLog(join(config.dataDir, 'hub-state.sqlite'));
+  const verifier = config.jwtJwksFile ? anyOf(keys, jwtVerifier()) : keys;
+  // Exports and live events read through the warehouse's ExportQuery (both adapters have it).
+  const liveSource = liveEventSource(hub.warehouse);
   const app = await buildApi({
     warehouse: hub.warehouse,
-    verifier: keys,
+    ...(liveSource
+      ? {
+          exports: liveSource,
+          events: new LiveEvents({
+            source: liveSource,
+            journal: join(config.dataDir, 'events.sqlite'),
+            onError: (error) => logger.warn({ err: error }, 'live events: poll failed'),
+          }),
+        }
+      : {}),
+    verifier,
     mode: config.mode,
     version: pkg.version,
     logger: logger.child({ component: 'api' }),
     probe: async () => ({ ...(await hub.health()), connectors: connectorsHealth() }),
     ingest,
     idempotency,
+    resources: hub.warehouse,
+    audit,
+    connectors: connectorViews,
+    rateLimitPerMinute: config.rateLimitPerMinute,
+    ...(config.corsOrigins ? { corsOrigins: config.corsOrigins.split(',') } : {}),
   });
   await app.listen({ port: config.port, host: config.host });
   const base = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${(app.server.address() as { port: number }).port}`;
@@ -90,6 +114,7 @@ export async function startCommand(opts: { file: string | undefined; port?: stri
     await app.close();
     await hub.close();
     idempotency.close();
+    audit.close();
     keys.close();
     logger.info('stopped');
     process.exit(0);
@@ -137,6 +162,39 @@ export async function startCommand(opts: { file: string | undefined; port?: stri
       if (report.status !== 'succeeded') logger.warn(report, 'ledger run failed; retrying');
       await new Promise((r) => setTimeout(r, config.ledgerPollMs));
     }
+  }
+
+  /** OAuth2 client-credentials JWTs, when a key set is configured: issuer and audience are then required. */
+  function jwtVerifier(): JwtVerifier {
+    for (const [variable, value] of [
+      ['HUB_JWT_ISSUER', config.jwtIssuer],
+      ['HUB_JWT_AUDIENCE', config.jwtAudience],
+    ] as const) {
+      if (!value)
+        throw new HubError('HUB_ERR_CONFIG_INVALID', { variable, reason: 'is required with HUB_JWT_JWKS_FILE' });
+    }
+    return JwtVerifier.fromFile(config.jwtJwksFile as string, {
+      issuer: config.jwtIssuer as string,
+      audience: config.jwtAudience as string,
+    });
+  }
+
+  /** Every built-in connector with its forms, and what the runtime saw of it in this process. */
+  function connectorViews() {
+    const status = connectorStatus();
+    return Object.values(builtinConnectors).map((c) => {
+      const s = status[c.name];
+      return {
+        name: c.name,
+        forms: isDocumentConnector(c) ? (['push', 'pull'] as const) : (['pull'] as const),
+        running: s?.running ?? false,
+        runs: s?.runs ?? 0,
+        errorCount: s?.errorCount ?? 0,
+        recentRuns: s?.recentRuns ?? [],
+        ...(s?.lastRun ? { lastRun: s.lastRun } : {}),
+        ...(s?.lastCommitAt === undefined ? {} : { lastCommitAt: s.lastCommitAt, lagSeconds: s.lagSeconds ?? 0 }),
+      };
+    });
   }
 
   function connectorsHealth() {

@@ -52,6 +52,8 @@ export const RUNTIME_DEFAULTS = Object.freeze({
   batchSize: 1000,
   failureBudget: Object.freeze({ maxFraction: 0.1, minSample: 100 }) as FailureBudget,
   retry: Object.freeze({ retries: 5, minDelayMs: 200, maxDelayMs: 15_000 }) as RetryPolicy,
+  /** Run reports kept per connector for `connectorStatus()` (the API's `GET /v1/connectors`). */
+  recentRuns: 20,
 });
 
 export interface RunProgress {
@@ -120,6 +122,8 @@ export interface ConnectorStatus {
   /** Failed runs plus transient errors retried, since the process started. */
   readonly errorCount: number;
   readonly lastRun?: RunReport;
+  /** The last runs, newest first, at most `RUNTIME_DEFAULTS.recentRuns`. */
+  readonly recentRuns: readonly RunReport[];
   /** RFC 3339 time of the last durable write of this connector. */
   readonly lastCommitAt?: string;
   /** Seconds since `lastCommitAt`, at the time of the call. */
@@ -131,6 +135,8 @@ interface StatusEntry {
   runs: number;
   errorCount: number;
   lastRun?: RunReport;
+  /** Oldest first; bounded, so a long-lived hub keeps constant memory. */
+  recentRuns: RunReport[];
   lastCommitAt?: number;
 }
 
@@ -139,7 +145,7 @@ const statuses = new Map<string, StatusEntry>();
 function statusEntry(connector: string): StatusEntry {
   let e = statuses.get(connector);
   if (!e) {
-    e = { running: 0, runs: 0, errorCount: 0 };
+    e = { running: 0, runs: 0, errorCount: 0, recentRuns: [] };
     statuses.set(connector, e);
   }
   return e;
@@ -155,6 +161,7 @@ export function connectorStatus(now: Date = new Date()): Record<string, Connecto
       runs: e.runs,
       errorCount: e.errorCount,
       ...(e.lastRun ? { lastRun: e.lastRun } : {}),
+      recentRuns: [...e.recentRuns].reverse(),
       ...(e.lastCommitAt === undefined
         ? {}
         : {
@@ -474,6 +481,8 @@ export async function runConnector<Config extends object>(options: RunOptions<Co
   };
   status.running--;
   status.lastRun = report;
+  status.recentRuns.push(report);
+  if (status.recentRuns.length > RUNTIME_DEFAULTS.recentRuns) status.recentRuns.shift();
   connectorLastRun.labels(name, outcome.status).set(endedAt.getTime() / 1000);
   return report;
 }

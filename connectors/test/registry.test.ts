@@ -4,7 +4,18 @@ import { builtinConnectors, getConnector } from '../index.js';
 import { secretPaths } from '../sdk/config.js';
 
 /** Every built-in connector, sorted: a new one must be added here on purpose. */
-const BUILTINS = ['cap', 'edxl-rm', 'epcis', 'fhir', 'files', 'mariadb', 'postgres-ledger', 'simulator', 'webhook'];
+const BUILTINS = [
+  'api-requests',
+  'cap',
+  'edxl-rm',
+  'epcis',
+  'fhir',
+  'files',
+  'mariadb',
+  'postgres-ledger',
+  'simulator',
+  'webhook',
+];
 
 describe('connector registry', () => {
   it('lists the built-in connectors by name', () => {

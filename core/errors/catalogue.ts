@@ -54,6 +54,51 @@ export const ERRORS = {
     status: 500,
     message: 'Internal error; the incident id is {incident}',
   },
+  HUB_ERR_API_CURSOR: {
+    kind: 'data',
+    status: 400,
+    message: 'Invalid page cursor: {reason}',
+  },
+  HUB_ERR_API_NOT_ACCEPTABLE: {
+    kind: 'data',
+    status: 406,
+    message: 'Cannot answer in {accept}; this resource offers {offered}',
+  },
+  HUB_ERR_AUTH_TOKEN: {
+    kind: 'data',
+    status: 401,
+    message: 'Invalid bearer token: {reason}',
+  },
+  HUB_ERR_AUTH_DATA_SCOPE: {
+    kind: 'data',
+    status: 403,
+    message: 'This credential may not act on {what}: its data scope is {scope}',
+  },
+  HUB_ERR_API_RATE_LIMITED: {
+    kind: 'transient',
+    status: 429,
+    message: 'Too many requests: at most {max} per minute for this client; retry in {after} s',
+  },
+  HUB_ERR_REQUEST_INVALID: {
+    kind: 'data',
+    status: 422,
+    message: 'The supply request is invalid ({count} problems); it was kept as dead letter {deadLetter}',
+  },
+  HUB_ERR_REQUEST_EXISTS: {
+    kind: 'data',
+    status: 409,
+    message: 'Supply request {id} already exists; change its status with PATCH /v1/requests/{id}',
+  },
+  HUB_ERR_REQUEST_TRANSITION: {
+    kind: 'data',
+    status: 409,
+    message: 'A supply request cannot go from {from} to {to}; allowed from {from}: {allowed}',
+  },
+  HUB_ERR_DEAD_LETTER_NOT_REPLAYABLE: {
+    kind: 'data',
+    status: 409,
+    message: 'Dead letter {id} cannot be replayed: {reason}',
+  },
   HUB_ERR_WAREHOUSE_UNAVAILABLE: {
     kind: 'transient',
     status: 503,

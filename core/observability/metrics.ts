@@ -42,3 +42,11 @@ export const sinkBatchSeconds = new Histogram({
   buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
   registers: [registry],
 });
+
+export const freshnessSeconds = new Histogram({
+  name: 'hub_freshness_seconds',
+  help: 'Lag from the moment a record was read from its source (lineage ingestedAt) to the moment it can be queried in the warehouse.',
+  labelNames: ['connector', 'source'] as const,
+  buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600],
+  registers: [registry],
+});

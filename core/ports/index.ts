@@ -1,3 +1,4 @@
+export * from './export.js';
 export type * from './ingest.js';
 export type * from './record-sink.js';
 export type * from './resource.js';

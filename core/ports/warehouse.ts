@@ -73,7 +73,7 @@ export interface WarehouseQuery {
 }
 
 /** Lifecycle and schema management of a warehouse adapter. `init`/`close` are idempotent. */
-export interface Warehouse extends WarehouseQuery {
+export interface Warehouse extends WarehouseQuery, ResourceQuery {
   readonly engine: 'duckdb' | 'clickhouse';
   init(): Promise<void>;
   close(): Promise<void>;
@@ -182,9 +182,89 @@ export interface DeadLetterEntry {
  */
 export interface ResourceQuery {
   listEntities(kind: EntityKind, query: ListQuery): Promise<Page<CanonicalResourceDoc>>;
-  getEntity(kind: EntityKind, id: string): Promise<CanonicalResourceDoc | undefined>;
+  /**
+   * The entity, or undefined when absent — or outside `regions` when given (a region-scoped
+   * caller must not learn that another region's entity exists: the API answers 404).
+   */
+  getEntity(
+    kind: EntityKind,
+    id: string,
+    regions?: readonly string[] | null,
+  ): Promise<CanonicalResourceDoc | undefined>;
   listDeadLetters(query: ListQuery): Promise<Page<DeadLetterEntry>>;
   getDeadLetter(id: string): Promise<DeadLetterEntry | undefined>;
+  /**
+   * Stock movements, newest first (or oldest first with `sort: 'occurredAt'`), keyset-paginated.
+   * Filters: region, warehouse, product, gtin, lot, type, from (inclusive), to (exclusive).
+   */
+  listMovements(query: ListQuery): Promise<Page<MovementEntry>>;
+  /** A lot by GTIN and lot number, with its stock in `regions`; undefined when nothing is known. */
+  getLot(gtin: string, lotNumber: string, regions?: readonly string[] | null): Promise<LotSummary | undefined>;
+  /** Every movement of a lot (in `regions`), oldest first, with lineage to the source record. */
+  lotTrace(gtin: string, lotNumber: string, regions?: readonly string[] | null): Promise<LotTraceStep[]>;
+  /** The status events of a shipment, oldest first (`[]` when none is stored). */
+  shipmentHistory(id: string): Promise<ShipmentStatusEvent[]>;
+  /** The maintenance events of one piece of equipment, by scheduled time then id. */
+  listMaintenanceEvents(equipmentId: string): Promise<CanonicalResourceDoc[]>;
+}
+
+/** Where a stored row came from (the canonical record's `meta.lineage`). */
+export interface MovementLineage {
+  readonly connector: string;
+  readonly sourceSystem: string;
+  readonly sourceId: string;
+  readonly sourceHash: string;
+  /** RFC 3339, whole seconds in ClickHouse: both engines report whole seconds. */
+  readonly ingestedAt: string;
+}
+
+/** One stock movement as stored. Quantities are signed (receipts +, dispatches −). */
+export interface MovementEntry {
+  readonly id: string;
+  readonly movementType: string;
+  /** RFC 3339 in UTC, to the millisecond. */
+  readonly occurredAt: string;
+  readonly locationId: string;
+  /** The location's region when the movement was stored (`''` if it was not known then). */
+  readonly regionId: string;
+  readonly counterpartId: string | null;
+  readonly productId: string;
+  readonly gtin: string | null;
+  readonly lotNumber: string | null;
+  readonly quantity: number;
+  readonly unit: string;
+  readonly reason: string | null;
+  readonly lineage: MovementLineage;
+}
+
+/** One step of a lot's trace: a movement, where it happened, and where the record came from. */
+export interface LotTraceStep extends MovementEntry {
+  /** The location's current French name (`''` when the location is unknown). */
+  readonly locationName: string;
+}
+
+/** A lot: its master data (from a `Lot` record when one was ingested) and its stock. */
+export interface LotSummary {
+  readonly gtin: string;
+  readonly lotNumber: string;
+  readonly productId: string | null;
+  /** `YYYY-MM-DD`, from the Lot record. */
+  readonly expiry: string | null;
+  readonly manufactured: string | null;
+  /** The stored Lot record, or null when the lot is only known from movements. */
+  readonly record: CanonicalResourceDoc | null;
+  /** Non-zero on-hand quantity per location and unit (in the caller's regions). */
+  readonly stock: readonly { locationId: string; regionId: string; unit: string; onHand: number }[];
+  readonly movements: number;
+  readonly firstMovementAt: string | null;
+  readonly lastMovementAt: string | null;
+}
+
+/** A status a shipment reached, from its `statusHistory`. Times are whole seconds. */
+export interface ShipmentStatusEvent {
+  readonly status: string;
+  readonly at: string;
+  readonly changedBy: string | null;
 }
 
 /** The stored canonical document of an entity (its newest version). */

@@ -22,12 +22,18 @@
  * - No `LowCardinality`, `DateTime64`, `Map`/JSON types (absent from 18.16): JSON documents
  *   are `String`, and times are `DateTime('UTC')` plus `occurred_at_ms UInt16` where the
  *   millisecond matters.
+ *
+ * The steps are definitions (`CLICKHOUSE_SCHEMA`) rendered by cluster-ddl.ts: as single-node
+ * statements here (the exact text released steps ran, checked by cluster-ddl.test.ts), or as
+ * the cluster variant (`ON CLUSTER`, `Replicated*`, `Distributed`) for `cluster` deployments.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { MigrationStepResult } from '../../core/ports/index.js';
-import { sql, sqlIdentifier } from '../sql/literal.js';
-import { clickhouseCreateTable, RESOURCE_TABLE_NAMES, RESOURCE_TABLES } from '../sql/resource-tables.js';
+import { FRESHNESS_COLUMNS } from '../freshness.js';
+import { sql } from '../sql/literal.js';
+import { RESOURCE_TABLE_NAMES, RESOURCE_TABLES, type TableSpec } from '../sql/resource-tables.js';
 import { clickhouseError, clickhouseErrorCode } from './clickhouse-client.js';
+import { type DdlTarget, renderCreateDatabase, renderDdl, type SchemaDef, type TableDef } from './cluster-ddl.js';
 
 export interface ClickHouseMigration {
   readonly name: string;
@@ -41,96 +47,174 @@ export interface ClickHouseMigration {
   readonly alreadyDone?: readonly number[];
 }
 
-export const CLICKHOUSE_MIGRATIONS: readonly ClickHouseMigration[] = [
+/** A migration step as definitions, rendered for one node or a cluster (cluster-ddl.ts). */
+export interface ClickHouseSchemaStep {
+  readonly name: string;
+  readonly schema: readonly SchemaDef[];
+  readonly alreadyDone?: readonly number[];
+}
+
+const CLICKHOUSE_TYPES: Readonly<Record<TableSpec['columns'][number][1], string>> = {
+  string: 'String',
+  nstring: 'Nullable(String)',
+  float: 'Float64',
+  nfloat: 'Nullable(Float64)',
+  uint: 'UInt64',
+  datetime: "DateTime('UTC')",
+  ndatetime: "Nullable(DateTime('UTC'))",
+  ndate: 'Nullable(Date)',
+  strings: 'Array(String)',
+  doc: 'String',
+};
+
+/** An operational table of resource-tables.ts (what `clickhouseCreateTable` renders). */
+function resourceTable(spec: TableSpec): TableDef {
+  return {
+    kind: 'table',
+    name: spec.name,
+    columns: spec.columns.map(([name, type]) => [name, CLICKHOUSE_TYPES[type]] as const),
+    engine: { kind: 'ReplacingMergeTree', version: 'version' },
+    orderBy: spec.orderBy,
+    shardBy: `cityHash64(${spec.key[0]})`,
+  };
+}
+
+const micro = (column: string) => `toInt64(round(${column} * 1000000))`;
+
+/** The released steps and the new ones, as definitions. Never edit a released step. */
+export const CLICKHOUSE_SCHEMA: readonly ClickHouseSchemaStep[] = [
   {
     name: '0001_entities',
-    statements: [
-      `CREATE TABLE IF NOT EXISTS locations (
-        id String,
-        kind String,
-        name_fr String,
-        name_ar String,
-        region_id String,
-        parent_id Nullable(String),
-        gln Nullable(String),
-        latitude Nullable(Float64),
-        longitude Nullable(Float64),
-        version UInt64,
-        doc String
-      ) ENGINE = ReplacingMergeTree(version) ORDER BY id`,
-      `CREATE TABLE IF NOT EXISTS products (
-        id String,
-        sku Nullable(String),
-        gtin Nullable(String),
-        name_fr String,
-        name_ar Nullable(String),
-        name_en Nullable(String),
-        category String,
-        unit Nullable(String),
-        storage_class Nullable(String),
-        criticality Nullable(String),
-        version UInt64,
-        doc String
-      ) ENGINE = ReplacingMergeTree(version) ORDER BY id`,
-      `CREATE TABLE IF NOT EXISTS lots (
-        id String,
-        product_id Nullable(String),
-        gtin Nullable(String),
-        lot_number Nullable(String),
-        expiry Nullable(Date),
-        manufactured Nullable(Date),
-        version UInt64,
-        doc String
-      ) ENGINE = ReplacingMergeTree(version) ORDER BY id`,
-      `CREATE TABLE IF NOT EXISTS resources (
-        resource_type String,
-        id String,
-        version UInt64,
-        doc String
-      ) ENGINE = ReplacingMergeTree(version) ORDER BY (resource_type, id)`,
+    schema: [
+      {
+        kind: 'table',
+        name: 'locations',
+        columns: [
+          ['id', 'String'],
+          ['kind', 'String'],
+          ['name_fr', 'String'],
+          ['name_ar', 'String'],
+          ['region_id', 'String'],
+          ['parent_id', 'Nullable(String)'],
+          ['gln', 'Nullable(String)'],
+          ['latitude', 'Nullable(Float64)'],
+          ['longitude', 'Nullable(Float64)'],
+          ['version', 'UInt64'],
+          ['doc', 'String'],
+        ],
+        engine: { kind: 'ReplacingMergeTree', version: 'version' },
+        orderBy: ['id'],
+        shardBy: 'cityHash64(id)',
+      },
+      {
+        kind: 'table',
+        name: 'products',
+        columns: [
+          ['id', 'String'],
+          ['sku', 'Nullable(String)'],
+          ['gtin', 'Nullable(String)'],
+          ['name_fr', 'String'],
+          ['name_ar', 'Nullable(String)'],
+          ['name_en', 'Nullable(String)'],
+          ['category', 'String'],
+          ['unit', 'Nullable(String)'],
+          ['storage_class', 'Nullable(String)'],
+          ['criticality', 'Nullable(String)'],
+          ['version', 'UInt64'],
+          ['doc', 'String'],
+        ],
+        engine: { kind: 'ReplacingMergeTree', version: 'version' },
+        orderBy: ['id'],
+        shardBy: 'cityHash64(id)',
+      },
+      {
+        kind: 'table',
+        name: 'lots',
+        columns: [
+          ['id', 'String'],
+          ['product_id', 'Nullable(String)'],
+          ['gtin', 'Nullable(String)'],
+          ['lot_number', 'Nullable(String)'],
+          ['expiry', 'Nullable(Date)'],
+          ['manufactured', 'Nullable(Date)'],
+          ['version', 'UInt64'],
+          ['doc', 'String'],
+        ],
+        engine: { kind: 'ReplacingMergeTree', version: 'version' },
+        orderBy: ['id'],
+        shardBy: 'cityHash64(id)',
+      },
+      {
+        kind: 'table',
+        name: 'resources',
+        columns: [
+          ['resource_type', 'String'],
+          ['id', 'String'],
+          ['version', 'UInt64'],
+          ['doc', 'String'],
+        ],
+        engine: { kind: 'ReplacingMergeTree', version: 'version' },
+        orderBy: ['resource_type', 'id'],
+        shardBy: 'cityHash64(resource_type, id)',
+      },
     ],
   },
   {
     name: '0002_stock_movements',
-    statements: [
-      `CREATE TABLE IF NOT EXISTS stock_movements (
-        id String,
-        movement_type String,
-        occurred_at DateTime('UTC'),
-        occurred_at_ms UInt16,
-        location_id String,
-        counterpart_id Nullable(String),
-        product_id String,
-        gtin Nullable(String),
-        lot_number Nullable(String),
-        quantity Float64,
-        unit String,
-        reason Nullable(String),
-        connector String,
-        source_system String,
-        source_id String,
-        source_hash String,
-        ingested_at DateTime('UTC')
-      ) ENGINE = ReplacingMergeTree()
-      PARTITION BY toYYYYMM(occurred_at)
-      ORDER BY (location_id, product_id, occurred_at, id)`,
+    schema: [
+      {
+        kind: 'table',
+        name: 'stock_movements',
+        columns: [
+          ['id', 'String'],
+          ['movement_type', 'String'],
+          ['occurred_at', "DateTime('UTC')"],
+          ['occurred_at_ms', 'UInt16'],
+          ['location_id', 'String'],
+          ['counterpart_id', 'Nullable(String)'],
+          ['product_id', 'String'],
+          ['gtin', 'Nullable(String)'],
+          ['lot_number', 'Nullable(String)'],
+          ['quantity', 'Float64'],
+          ['unit', 'String'],
+          ['reason', 'Nullable(String)'],
+          ['connector', 'String'],
+          ['source_system', 'String'],
+          ['source_id', 'String'],
+          ['source_hash', 'String'],
+          ['ingested_at', "DateTime('UTC')"],
+        ],
+        engine: { kind: 'ReplacingMergeTree' },
+        partitionBy: 'toYYYYMM(occurred_at)',
+        orderBy: ['location_id', 'product_id', 'occurred_at', 'id'],
+        // A location's whole ledger on one shard: a redelivery meets its first copy, and the
+        // stock aggregates of a position are per shard.
+        shardBy: 'cityHash64(location_id)',
+      },
     ],
   },
   {
     name: '0003_dead_letters',
-    statements: [
+    schema: [
       // Not partitioned by time: a dead letter re-read after a crash fails at a new time, and
       // must still meet its first copy (same id) in the same partition to collapse.
-      `CREATE TABLE IF NOT EXISTS dead_letters (
-        id String,
-        connector String,
-        stream String,
-        source_id Nullable(String),
-        resource_type Nullable(String),
-        errors String,
-        payload String,
-        failed_at DateTime('UTC')
-      ) ENGINE = ReplacingMergeTree() ORDER BY (connector, stream, id)`,
+      {
+        kind: 'table',
+        name: 'dead_letters',
+        columns: [
+          ['id', 'String'],
+          ['connector', 'String'],
+          ['stream', 'String'],
+          ['source_id', 'Nullable(String)'],
+          ['resource_type', 'Nullable(String)'],
+          ['errors', 'String'],
+          ['payload', 'String'],
+          ['failed_at', "DateTime('UTC')"],
+        ],
+        engine: { kind: 'ReplacingMergeTree' },
+        orderBy: ['connector', 'stream', 'id'],
+        shardBy: 'cityHash64(id)',
+      },
     ],
   },
   {
@@ -138,26 +222,131 @@ export const CLICKHOUSE_MIGRATIONS: readonly ClickHouseMigration[] = [
     // stock snapshots, organizations: one table each, generated from the specs of
     // warehouse/sql/resource-tables.ts (the same columns in both engines).
     name: '0004_operational_resources',
-    statements: RESOURCE_TABLE_NAMES.map((t) => clickhouseCreateTable(RESOURCE_TABLES[t])),
+    schema: RESOURCE_TABLE_NAMES.map((t) => resourceTable(RESOURCE_TABLES[t])),
   },
   {
     // Dimensions denormalized into the movements at ingest (DESIGN.md §5): the region of the
     // location and the category of the product, as stored when the movement arrives. Rows
     // stored before this step keep '' (18.16 cannot backfill by lookup).
     name: '0005_movement_dimensions',
-    statements: [
-      `ALTER TABLE stock_movements ADD COLUMN region_id String DEFAULT ''`,
-      `ALTER TABLE stock_movements ADD COLUMN category String DEFAULT ''`,
+    schema: [
+      { kind: 'add-column', table: 'stock_movements', column: `region_id String DEFAULT ''` },
+      { kind: 'add-column', table: 'stock_movements', column: `category String DEFAULT ''` },
     ],
     alreadyDone: [15, 44],
   },
+  {
+    // Real-time aggregates fed by materialized views on every insert into stock_movements
+    // (docs/kpis.md: stock_on_hand_live, movements_daily). A view sees inserts, not merges:
+    // a movement redelivered in a later batch (at-least-once) is added twice here, while
+    // `stock_movements FINAL` counts it once. These tables are the fast, approximate
+    // dashboard source; the exact KPIs (stock_position, …) keep reading FINAL. Rows inserted
+    // before this step are not in the aggregates (views are not populated).
+    name: '0006_realtime_aggregates',
+    schema: [
+      {
+        kind: 'table',
+        name: 'stock_on_hand_agg',
+        columns: [
+          ['location_id', 'String'],
+          ['product_id', 'String'],
+          ['lot', 'String'],
+          ['unit', 'String'],
+          ['on_hand_micro', 'Int64'],
+          ['movements', 'UInt64'],
+        ],
+        engine: { kind: 'SummingMergeTree', columns: ['on_hand_micro', 'movements'] },
+        orderBy: ['location_id', 'product_id', 'lot', 'unit'],
+        shardBy: 'cityHash64(location_id)',
+      },
+      {
+        kind: 'materialized-view',
+        name: 'stock_on_hand_mv',
+        to: 'stock_on_hand_agg',
+        from: 'stock_movements',
+        select: (from) =>
+          `SELECT location_id, product_id, ifNull(lot_number, '') AS lot, unit, ${micro('quantity')} AS on_hand_micro, toUInt64(1) AS movements FROM ${from}`,
+      },
+      {
+        kind: 'table',
+        name: 'movements_daily_agg',
+        columns: [
+          ['day', 'Date'],
+          ['region_id', 'String'],
+          ['movement_type', 'String'],
+          ['unit', 'String'],
+          ['movements', 'UInt64'],
+          ['quantity_micro', 'Int64'],
+        ],
+        engine: { kind: 'SummingMergeTree', columns: ['movements', 'quantity_micro'] },
+        partitionBy: 'toYYYYMM(day)',
+        orderBy: ['day', 'region_id', 'movement_type', 'unit'],
+        shardBy: 'cityHash64(region_id)',
+      },
+      {
+        kind: 'materialized-view',
+        name: 'movements_daily_mv',
+        to: 'movements_daily_agg',
+        from: 'stock_movements',
+        select: (from) =>
+          `SELECT toDate(occurred_at) AS day, region_id, movement_type, unit, toUInt64(1) AS movements, ${micro('quantity')} AS quantity_micro FROM ${from}`,
+      },
+    ],
+  },
+  {
+    // Freshness per connector and source (warehouse/freshness.ts): rows that add up.
+    name: '0007_freshness',
+    schema: [
+      {
+        kind: 'table',
+        name: 'freshness',
+        columns: FRESHNESS_COLUMNS.map(([name, type]) => [name, type] as const),
+        engine: { kind: 'MergeTree' },
+        partitionBy: 'toYYYYMM(minute)',
+        orderBy: ['connector', 'source_system', 'minute'],
+        shardBy: 'cityHash64(connector, source_system)',
+      },
+    ],
+  },
 ];
 
-const BOOTSTRAP = `CREATE TABLE IF NOT EXISTS hub_migrations (
-  name String,
-  applied_at DateTime('UTC'),
-  ms Float64
-) ENGINE = ReplacingMergeTree() ORDER BY name`;
+/** The migrations as statements for a target: one node (default) or a cluster. */
+export function clickhouseMigrations(target: DdlTarget = {}): ClickHouseMigration[] {
+  return CLICKHOUSE_SCHEMA.map((step) => ({
+    name: step.name,
+    statements: step.schema.flatMap((def) => renderDdl(def, target)),
+    ...(step.alreadyDone === undefined ? {} : { alreadyDone: step.alreadyDone }),
+  }));
+}
+
+export const CLICKHOUSE_MIGRATIONS: readonly ClickHouseMigration[] = clickhouseMigrations();
+
+const HUB_MIGRATIONS_TABLE: TableDef = {
+  kind: 'table',
+  name: 'hub_migrations',
+  columns: [
+    ['name', 'String'],
+    ['applied_at', "DateTime('UTC')"],
+    ['ms', 'Float64'],
+  ],
+  engine: { kind: 'ReplacingMergeTree' },
+  orderBy: ['name'],
+  shardBy: 'cityHash64(name)',
+};
+
+/**
+ * The whole schema as one script for a target (`hub migrate --cluster <name> --print`):
+ * the database, `hub_migrations`, then every step, each statement ending with `;`.
+ */
+export function clickhouseSchemaScript(database: string, target: DdlTarget = {}): string {
+  const lines = [`-- Reserve Hub ClickHouse schema${target.cluster ? ` for cluster ${target.cluster}` : ''}`];
+  lines.push(`${renderCreateDatabase(database, target)};`, '');
+  lines.push(...renderDdl(HUB_MIGRATIONS_TABLE, target).map((s) => `${s};\n`));
+  for (const step of clickhouseMigrations(target)) {
+    lines.push(`-- ${step.name}`, ...step.statements.map((s) => `${s};\n`));
+  }
+  return `${lines.join('\n')}\n`;
+}
 
 /**
  * Creates the database if missing, then applies pending migrations in name order. Returns one
@@ -169,13 +358,12 @@ export async function migrateClickHouse(
   client: ClickHouseClient,
   database: string,
   migrations: readonly ClickHouseMigration[] = CLICKHOUSE_MIGRATIONS,
+  target: DdlTarget = {},
 ): Promise<MigrationStepResult[]> {
   let applied: Set<string>;
   try {
-    await admin.command({
-      query: sql`CREATE DATABASE IF NOT EXISTS ${sqlIdentifier(database)}`.toSql('clickhouse'),
-    });
-    await client.command({ query: BOOTSTRAP });
+    await admin.command({ query: renderCreateDatabase(database, target) });
+    for (const statement of renderDdl(HUB_MIGRATIONS_TABLE, target)) await client.command({ query: statement });
     const result = await client.query({
       query: 'SELECT DISTINCT name FROM hub_migrations',
       format: 'JSONEachRow',

@@ -103,6 +103,8 @@ describeWithService('clickhouse', 'ClickHouseWarehouse on a real server', (url) 
       '0003_dead_letters',
       '0004_operational_resources',
       '0005_movement_dimensions',
+      '0006_realtime_aggregates',
+      '0007_freshness',
     ]);
     expect(steps.every((s) => s.status === 'applied')).toBe(true);
     expect(await w.health()).toMatchObject({ status: 'up', engine: 'clickhouse' });

@@ -10,22 +10,59 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { HubError, migrationFailure } from '../../core/errors/index.js';
 import type {
   CanonicalResource,
+  CanonicalResourceDoc,
   ComponentHealth,
   DeadLetter,
+  DeadLetterEntry,
+  EntityKind,
+  ExportChunk,
+  ExportDataset,
+  ExportFilter,
+  ExportOptions,
+  ExportQuery,
+  ExportStream,
   KpiOptions,
   KpiQuery,
   KpiRow,
+  ListQuery,
   LocationFilter,
   LocationRow,
+  LotSummary,
+  LotTraceStep,
   MigrationStepResult,
+  MovementEntry,
+  Page,
+  ShipmentStatusEvent,
   StockFilter,
   StockRow,
   Warehouse,
   WarehouseWriter,
 } from '../../core/ports/index.js';
+import { type FreshnessRow, freshnessJson } from '../freshness.js';
 import { kpiSql, planKpi, toKpiRows } from '../kpis/kpi-definitions.js';
 import { clickhouseKpi } from '../kpis/kpi-dialect.js';
+import { exportChunkRows, exportColumns, exportSql, toExportValue } from '../sql/export-queries.js';
 import { type SqlFragment, sql, sqlIdentifier, sqlList } from '../sql/literal.js';
+import {
+  clickhouseResourceSql,
+  getDeadLetterSql,
+  getEntitySql,
+  listDeadLettersSql,
+  listEntitiesSql,
+  listMovementsSql,
+  lotRecordSql,
+  lotStockSql,
+  lotTraceSql,
+  maintenanceEventsSql,
+  shipmentHistorySql,
+  toDeadLetterEntry,
+  toEntityDoc,
+  toLotSummary,
+  toLotTraceStep,
+  toMovementEntry,
+  toPage,
+  toShipmentStatusEvent,
+} from '../sql/resource-queries.js';
 import {
   type DeadLetterDbRow,
   type MovementDbRow,
@@ -53,7 +90,7 @@ import {
   clickhouseError,
   createClickHouseClient,
 } from './clickhouse-client.js';
-import { migrateClickHouse } from './clickhouse-migrations.js';
+import { clickhouseMigrations, migrateClickHouse } from './clickhouse-migrations.js';
 
 export interface ClickHouseWarehouseOptions extends ClickHouseConnectionOptions {
   /**
@@ -61,6 +98,12 @@ export interface ClickHouseWarehouseOptions extends ClickHouseConnectionOptions 
    * processes share the database, and migrations run once, by a command.
    */
   readonly migrateOnInit?: boolean;
+  /**
+   * Name of a `remote_servers` cluster: `migrate()` then runs the cluster variant of the
+   * schema (`ON CLUSTER`, `Replicated*` local tables, `Distributed` tables under the names the
+   * queries use; cluster-ddl.ts). Default: none, a single node.
+   */
+  readonly cluster?: string;
 }
 
 /** `YYYY-MM-DD hh:mm:ss` in UTC, as ClickHouse's DateTime('UTC') reads it. */
@@ -82,7 +125,7 @@ function deadLetterJson(row: DeadLetterDbRow): Record<string, unknown> {
   return { ...row, failed_at: dateTimeText(row.failed_at) };
 }
 
-export class ClickHouseWarehouse implements Warehouse, WarehouseWriter, KpiQuery {
+export class ClickHouseWarehouse implements Warehouse, WarehouseWriter, KpiQuery, ExportQuery {
   readonly engine = 'clickhouse';
   readonly database: string;
   readonly #options: ClickHouseWarehouseOptions;
@@ -141,7 +184,10 @@ export class ClickHouseWarehouse implements Warehouse, WarehouseWriter, KpiQuery
     // through a client bound to `default`.
     const admin = await createClickHouseClient(this.#options, 'default');
     try {
-      return await migrateClickHouse(admin, client, this.database);
+      const cluster = this.#options.cluster;
+      if (cluster === undefined) return await migrateClickHouse(admin, client, this.database);
+      const target = { cluster, database: this.database };
+      return await migrateClickHouse(admin, client, this.database, clickhouseMigrations(target), target);
     } finally {
       await admin.close();
     }
@@ -186,6 +232,107 @@ export class ClickHouseWarehouse implements Warehouse, WarehouseWriter, KpiQuery
     return toKpiRows(plan, await this.#rows(`kpi ${name}`, kpiSql(clickhouseKpi, plan)));
   }
 
+  // --- ResourceQuery (SQL in warehouse/sql/resource-queries.ts, shared with DuckDB) ----------
+
+  async listEntities(kind: EntityKind, query: ListQuery): Promise<Page<CanonicalResourceDoc>> {
+    const plan = listEntitiesSql(clickhouseResourceSql, kind, query);
+    return toPage(plan, await this.#rows(`list ${kind}`, plan.sql), toEntityDoc);
+  }
+
+  async getEntity(
+    kind: EntityKind,
+    id: string,
+    regions?: readonly string[] | null,
+  ): Promise<CanonicalResourceDoc | undefined> {
+    const rows = await this.#rows(`get ${kind}`, getEntitySql(clickhouseResourceSql, kind, id, regions));
+    return rows.map(toEntityDoc)[0];
+  }
+
+  async listDeadLetters(query: ListQuery): Promise<Page<DeadLetterEntry>> {
+    const plan = listDeadLettersSql(clickhouseResourceSql, query);
+    return toPage(plan, await this.#rows('list dead letters', plan.sql), toDeadLetterEntry);
+  }
+
+  async getDeadLetter(id: string): Promise<DeadLetterEntry | undefined> {
+    return (await this.#rows('get dead letter', getDeadLetterSql(clickhouseResourceSql, id))).map(toDeadLetterEntry)[0];
+  }
+
+  async listMovements(query: ListQuery): Promise<Page<MovementEntry>> {
+    const plan = listMovementsSql(clickhouseResourceSql, query);
+    return toPage(plan, await this.#rows('list movements', plan.sql), toMovementEntry);
+  }
+
+  async getLot(gtin: string, lotNumber: string, regions?: readonly string[] | null): Promise<LotSummary | undefined> {
+    const [record, stock] = await Promise.all([
+      this.#rows('lot record', lotRecordSql(clickhouseResourceSql, gtin, lotNumber)),
+      this.#rows('lot stock', lotStockSql(clickhouseResourceSql, gtin, lotNumber, regions)),
+    ]);
+    return toLotSummary(gtin, lotNumber, record, stock);
+  }
+
+  async lotTrace(gtin: string, lotNumber: string, regions?: readonly string[] | null): Promise<LotTraceStep[]> {
+    return (await this.#rows('lot trace', lotTraceSql(clickhouseResourceSql, gtin, lotNumber, regions))).map(
+      toLotTraceStep,
+    );
+  }
+
+  async shipmentHistory(id: string): Promise<ShipmentStatusEvent[]> {
+    return (await this.#rows('shipment history', shipmentHistorySql(clickhouseResourceSql, id))).map(
+      toShipmentStatusEvent,
+    );
+  }
+
+  async listMaintenanceEvents(equipmentId: string): Promise<CanonicalResourceDoc[]> {
+    return (await this.#rows('maintenance events', maintenanceEventsSql(clickhouseResourceSql, equipmentId))).map(
+      toEntityDoc,
+    );
+  }
+
+  /**
+   * Streams an export (warehouse/sql/export-queries.ts) as JSONEachRow over one HTTP response
+   * (18.16 has no Arrow output). The response is read only as fast as chunks are asked for, so
+   * TCP backpressure holds the server back; ending the iteration early aborts the request.
+   */
+  async exportRows(dataset: ExportDataset, filter: ExportFilter, options?: ExportOptions): Promise<ExportStream> {
+    const client = this.#require();
+    const query = exportSql(clickhouseSql, dataset, filter, options?.regions).toSql('clickhouse');
+    const columns = exportColumns(dataset);
+    const size = exportChunkRows(options);
+    let result: Awaited<ReturnType<ClickHouseClient['query']>>;
+    try {
+      result = await client.query({ query, format: 'JSONEachRow' });
+    } catch (error) {
+      throw clickhouseError(error, `export ${dataset}`);
+    }
+    const stream = result.stream<Record<string, unknown>>();
+    async function* chunks(): AsyncGenerator<ExportChunk> {
+      try {
+        let values: (string | number | null)[][] = columns.map(() => []);
+        let rows = 0;
+        for await (const batch of stream) {
+          for (const row of batch) {
+            const r = row.json();
+            for (let i = 0; i < columns.length; i++) {
+              const c = columns[i] as (typeof columns)[number];
+              (values[i] as (string | number | null)[]).push(toExportValue(c.type, r[c.name]));
+            }
+            if (++rows >= size) {
+              yield { rowCount: rows, values };
+              values = columns.map(() => []);
+              rows = 0;
+            }
+          }
+        }
+        if (rows > 0) yield { rowCount: rows, values };
+      } catch (error) {
+        throw clickhouseError(error, `export ${dataset}`);
+      } finally {
+        stream.destroy();
+      }
+    }
+    return { columns, chunks: chunks() };
+  }
+
   async #rows(what: string, query: SqlFragment | string): Promise<Record<string, unknown>[]> {
     const client = this.#require();
     const text = typeof query === 'string' ? query : query.toSql('clickhouse');
@@ -214,6 +361,11 @@ export class ClickHouseWarehouse implements Warehouse, WarehouseWriter, KpiQuery
   /** Inserts dead letters; a redelivered one collapses with its first copy. Returns rows sent. */
   async insertDeadLetters(deadLetters: readonly DeadLetter[]): Promise<number> {
     return this.#insert('dead_letters', toDeadLetterRows(deadLetters).map(deadLetterJson));
+  }
+
+  /** Stores freshness rows (warehouse/freshness.ts). Returns rows sent. */
+  async insertFreshness(rows: readonly FreshnessRow[]): Promise<number> {
+    return this.#insert('freshness', rows.map(freshnessJson));
   }
 
   /** Location id → region, as stored now, for the given ids. */

@@ -9,6 +9,7 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { MigrationStepResult } from '../../core/ports/index.js';
+import { DUCKDB_FRESHNESS_TABLE } from '../freshness.js';
 import { sql } from '../sql/literal.js';
 import { duckdbCreateTable, RESOURCE_TABLE_NAMES, RESOURCE_TABLES } from '../sql/resource-tables.js';
 import { duckdbError } from './duckdb-connection.js';
@@ -133,6 +134,32 @@ export const DUCKDB_MIGRATIONS: readonly DuckDbMigration[] = [
       `ALTER TABLE stock_movements ADD COLUMN IF NOT EXISTS region_id VARCHAR DEFAULT ''`,
       `ALTER TABLE stock_movements ADD COLUMN IF NOT EXISTS category VARCHAR DEFAULT ''`,
     ],
+  },
+  {
+    // The real-time aggregates of ClickHouse (materialized views into SummingMergeTree tables,
+    // clickhouse-migrations.ts 0006) as plain views with the same names and columns, so the
+    // same KPI SQL runs here. DuckDB deduplicates movements at insert, so these are exact;
+    // ClickHouse's may count a movement redelivered across batches twice.
+    name: '0006_realtime_aggregates',
+    statements: [
+      `CREATE VIEW IF NOT EXISTS stock_on_hand_agg AS
+        SELECT location_id, product_id, coalesce(lot_number, '') AS lot, unit,
+          CAST(sum(CAST(round(quantity * 1000000) AS BIGINT)) AS BIGINT) AS on_hand_micro,
+          CAST(count(*) AS UBIGINT) AS movements
+        FROM stock_movements
+        GROUP BY location_id, product_id, coalesce(lot_number, ''), unit`,
+      `CREATE VIEW IF NOT EXISTS movements_daily_agg AS
+        SELECT CAST(occurred_at AS DATE) AS day, region_id, movement_type, unit,
+          CAST(count(*) AS UBIGINT) AS movements,
+          CAST(sum(CAST(round(quantity * 1000000) AS BIGINT)) AS BIGINT) AS quantity_micro
+        FROM stock_movements
+        GROUP BY CAST(occurred_at AS DATE), region_id, movement_type, unit`,
+    ],
+  },
+  {
+    // Freshness per connector and source (warehouse/freshness.ts), the same columns as ClickHouse's.
+    name: '0007_freshness',
+    statements: [DUCKDB_FRESHNESS_TABLE],
   },
 ];
 

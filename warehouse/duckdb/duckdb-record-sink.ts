@@ -17,6 +17,7 @@
  */
 import type { DuckDBConnection, DuckDBType } from '@duckdb/node-api';
 import type { CanonicalResource, DeadLetter, SinkBatch, SinkWriteResult } from '../../core/ports/index.js';
+import { recordFreshnessDuckDb } from '../freshness-duckdb.js';
 import { raw, sql, sqlList } from '../sql/literal.js';
 import {
   type DeadLetterDbRow,
@@ -368,7 +369,7 @@ export async function writeSinkBatch(
       throw duckdbError(error, `connector state of ${batch.connector}/${batch.stream} is not JSON`);
     }
   }
-  return inTransaction(conn, `write batch ${batch.connector}/${batch.stream}`, async () => {
+  const result = await inTransaction(conn, `write batch ${batch.connector}/${batch.stream}`, async () => {
     const written = await insertRecordRows(conn, rows);
     const deadLettered = await stageAndInsert(conn, STAGES.dead_letters, letters);
     if (stateJson !== undefined) {
@@ -382,6 +383,8 @@ export async function writeSinkBatch(
     }
     return { written, deadLettered };
   });
+  await recordFreshnessDuckDb(conn, batch.records, batch.connector); // freshness: after the commit
+  return result;
 }
 
 /** Records without connector state (the `WarehouseWriter` side). Returns rows newly stored. */

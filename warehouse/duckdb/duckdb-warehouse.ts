@@ -9,15 +9,30 @@ import { HubError, migrationFailure } from '../../core/errors/index.js';
 import { sinkBatchSeconds } from '../../core/observability/metrics.js';
 import type {
   CanonicalResource,
+  CanonicalResourceDoc,
   ComponentHealth,
   DeadLetter,
+  DeadLetterEntry,
+  EntityKind,
+  ExportChunk,
+  ExportDataset,
+  ExportFilter,
+  ExportOptions,
+  ExportQuery,
+  ExportStream,
   KpiOptions,
   KpiQuery,
   KpiRow,
+  ListQuery,
   LocationFilter,
   LocationRow,
+  LotSummary,
+  LotTraceStep,
   MigrationStepResult,
+  MovementEntry,
+  Page,
   RecordSink,
+  ShipmentStatusEvent,
   SinkBatch,
   SinkWriteResult,
   StockFilter,
@@ -25,9 +40,31 @@ import type {
   Warehouse,
   WarehouseWriter,
 } from '../../core/ports/index.js';
+import { type FreshnessRow, freshnessInsertSql } from '../freshness.js';
 import { kpiSql, planKpi, toKpiRows } from '../kpis/kpi-definitions.js';
 import { duckdbKpi } from '../kpis/kpi-dialect.js';
+import { exportChunkRows, exportColumns, exportSql } from '../sql/export-queries.js';
 import { raw, type SqlFragment } from '../sql/literal.js';
+import {
+  duckdbResourceSql,
+  getDeadLetterSql,
+  getEntitySql,
+  listDeadLettersSql,
+  listEntitiesSql,
+  listMovementsSql,
+  lotRecordSql,
+  lotStockSql,
+  lotTraceSql,
+  maintenanceEventsSql,
+  shipmentHistorySql,
+  toDeadLetterEntry,
+  toEntityDoc,
+  toLotSummary,
+  toLotTraceStep,
+  toMovementEntry,
+  toPage,
+  toShipmentStatusEvent,
+} from '../sql/resource-queries.js';
 import { duckdbSql, listLocationsSql, stockOnHandSql, toLocationRow, toStockRow } from '../sql/warehouse-queries.js';
 import { duckdbError, type OpenedDuckDb, openDuckDb, queryRows } from './duckdb-connection.js';
 import { migrateDuckDb } from './duckdb-migrations.js';
@@ -47,13 +84,15 @@ export interface DuckDbWarehouseOptions {
 /** The file name inside `dataDir`. */
 export const DUCKDB_FILE = 'warehouse.duckdb';
 
-export class DuckDbWarehouse implements Warehouse, RecordSink, WarehouseWriter, KpiQuery {
+export class DuckDbWarehouse implements Warehouse, RecordSink, WarehouseWriter, KpiQuery, ExportQuery {
   readonly engine = 'duckdb';
   readonly name = 'duckdb';
   readonly path: string;
   readonly #options: DuckDbWarehouseOptions;
   #db: OpenedDuckDb | undefined;
   #opening: Promise<void> | undefined;
+  /** Connections of running exports, closed by `close()`. */
+  readonly #exports = new Set<{ closeSync(): void }>();
 
   constructor(options: DuckDbWarehouseOptions) {
     this.#options = options;
@@ -91,6 +130,8 @@ export class DuckDbWarehouse implements Warehouse, RecordSink, WarehouseWriter, 
     this.#db = undefined;
     this.#opening = undefined;
     if (db === undefined) return;
+    for (const conn of this.#exports) conn.closeSync();
+    this.#exports.clear();
     await Promise.all([db.writer.close(), db.reader.close()]);
     db.instance.closeSync();
   }
@@ -130,6 +171,105 @@ export class DuckDbWarehouse implements Warehouse, RecordSink, WarehouseWriter, 
     return toKpiRows(plan, await this.#read(`kpi ${name}`, kpiSql(duckdbKpi, plan), (r) => r));
   }
 
+  /**
+   * Streams an export (warehouse/sql/export-queries.ts) on a connection of its own, so a long
+   * export neither waits behind nor holds up the API's other reads. DuckDB's streaming result
+   * is pulled one 2048-row vector at a time, only as fast as the consumer asks for chunks.
+   */
+  async exportRows(dataset: ExportDataset, filter: ExportFilter, options?: ExportOptions): Promise<ExportStream> {
+    const db = this.#require();
+    const query = exportSql(duckdbSql, dataset, filter, options?.regions).toSql('duckdb');
+    const columns = exportColumns(dataset);
+    const size = exportChunkRows(options);
+    const conn = await db.instance.connect();
+    this.#exports.add(conn);
+    const release = (): void => {
+      if (this.#exports.delete(conn)) conn.closeSync();
+    };
+    let result: Awaited<ReturnType<typeof conn.stream>>;
+    try {
+      result = await conn.stream(query);
+    } catch (error) {
+      release();
+      throw duckdbError(error, `export ${dataset}`);
+    }
+    async function* chunks(): AsyncGenerator<ExportChunk> {
+      try {
+        let values: (string | number | null)[][] = columns.map(() => []);
+        let rows = 0;
+        for (;;) {
+          const chunk = await result.fetchChunk().catch((error: unknown) => {
+            throw duckdbError(error, `export ${dataset}`);
+          });
+          if (chunk === null || chunk.rowCount === 0) break;
+          const read = chunk.getColumns() as (string | number | null)[][];
+          for (let i = 0; i < read.length; i++) {
+            const into = values[i] as (string | number | null)[];
+            for (const v of read[i] as (string | number | null)[]) into.push(v);
+          }
+          rows += chunk.rowCount;
+          if (rows >= size) {
+            yield { rowCount: rows, values };
+            values = columns.map(() => []);
+            rows = 0;
+          }
+        }
+        if (rows > 0) yield { rowCount: rows, values };
+      } finally {
+        release();
+      }
+    }
+    return { columns, chunks: chunks() };
+  }
+
+  // --- ResourceQuery (SQL in warehouse/sql/resource-queries.ts, shared with ClickHouse) -------
+
+  async listEntities(kind: EntityKind, query: ListQuery): Promise<Page<CanonicalResourceDoc>> {
+    const plan = listEntitiesSql(duckdbResourceSql, kind, query);
+    return toPage(plan, await this.#read(`list ${kind}`, plan.sql, (r) => r), toEntityDoc);
+  }
+
+  async getEntity(
+    kind: EntityKind,
+    id: string,
+    regions?: readonly string[] | null,
+  ): Promise<CanonicalResourceDoc | undefined> {
+    const rows = await this.#read(`get ${kind}`, getEntitySql(duckdbResourceSql, kind, id, regions), toEntityDoc);
+    return rows[0];
+  }
+
+  async listDeadLetters(query: ListQuery): Promise<Page<DeadLetterEntry>> {
+    const plan = listDeadLettersSql(duckdbResourceSql, query);
+    return toPage(plan, await this.#read('list dead letters', plan.sql, (r) => r), toDeadLetterEntry);
+  }
+
+  async getDeadLetter(id: string): Promise<DeadLetterEntry | undefined> {
+    return (await this.#read('get dead letter', getDeadLetterSql(duckdbResourceSql, id), toDeadLetterEntry))[0];
+  }
+
+  async listMovements(query: ListQuery): Promise<Page<MovementEntry>> {
+    const plan = listMovementsSql(duckdbResourceSql, query);
+    return toPage(plan, await this.#read('list movements', plan.sql, (r) => r), toMovementEntry);
+  }
+
+  async getLot(gtin: string, lotNumber: string, regions?: readonly string[] | null): Promise<LotSummary | undefined> {
+    const record = await this.#read('lot record', lotRecordSql(duckdbResourceSql, gtin, lotNumber), (r) => r);
+    const stock = await this.#read('lot stock', lotStockSql(duckdbResourceSql, gtin, lotNumber, regions), (r) => r);
+    return toLotSummary(gtin, lotNumber, record, stock);
+  }
+
+  async lotTrace(gtin: string, lotNumber: string, regions?: readonly string[] | null): Promise<LotTraceStep[]> {
+    return this.#read('lot trace', lotTraceSql(duckdbResourceSql, gtin, lotNumber, regions), toLotTraceStep);
+  }
+
+  async shipmentHistory(id: string): Promise<ShipmentStatusEvent[]> {
+    return this.#read('shipment history', shipmentHistorySql(duckdbResourceSql, id), toShipmentStatusEvent);
+  }
+
+  async listMaintenanceEvents(equipmentId: string): Promise<CanonicalResourceDoc[]> {
+    return this.#read('maintenance events', maintenanceEventsSql(duckdbResourceSql, equipmentId), toEntityDoc);
+  }
+
   async #read<T>(what: string, query: SqlFragment, map: (row: Record<string, unknown>) => T): Promise<T[]> {
     return this.#require().reader.exclusive(async (conn) => {
       try {
@@ -165,5 +305,19 @@ export class DuckDbWarehouse implements Warehouse, RecordSink, WarehouseWriter, 
 
   async insertDeadLetters(deadLetters: readonly DeadLetter[]): Promise<number> {
     return this.#require().writer.exclusive((conn) => insertDeadLettersDuckDb(conn, deadLetters));
+  }
+
+  /** Stores freshness rows (warehouse/freshness.ts; the sink's own are stored after each commit). */
+  async insertFreshness(rows: readonly FreshnessRow[]): Promise<number> {
+    if (rows.length === 0) return 0;
+    const text = freshnessInsertSql(rows).toSql('duckdb');
+    await this.#require().writer.exclusive(async (conn) => {
+      try {
+        await conn.run(text);
+      } catch (error) {
+        throw duckdbError(error, 'insert freshness');
+      }
+    });
+    return rows.length;
   }
 }

@@ -12,6 +12,7 @@
  */
 import { HubError } from '../../core/errors/index.js';
 import type { KpiDimension, KpiOptions, KpiRow } from '../../core/ports/index.js';
+import { FRESHNESS_BUCKET_COLUMNS, quantileFromBuckets } from '../freshness.js';
 import { joinSql, raw, type SqlFragment, sql, sqlDate, sqlDateTime } from '../sql/literal.js';
 import type { KpiDialect } from './kpi-dialect.js';
 
@@ -55,6 +56,12 @@ export interface KpiDefinition {
   derive?(raw: (measure: string) => number | null, by: readonly KpiDimension[], ctx: KpiContext): KpiRow;
   /** Rows to leave out (e.g. a position that is zero everywhere). */
   keep?(row: KpiRow): boolean;
+  /**
+   * The values are wall-clock measurements of the pipeline (freshness), not a function of the
+   * data: two engines fed the same records measure different lags. Parity tests compare
+   * every other KPI. Default false.
+   */
+  readonly measured?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -598,6 +605,91 @@ const dataFreshness: KpiDefinition = {
   },
 };
 
+/**
+ * Stock on hand now, from the real-time aggregate `stock_on_hand_agg` (ClickHouse: a
+ * SummingMergeTree fed by a materialized view on every movement insert; DuckDB: a view). Fast
+ * at national scale, but at-least-once: in ClickHouse a movement redelivered in a later batch
+ * is summed twice here, while `stock_position` (FINAL) counts it once. `asOf` does not apply.
+ */
+const stockOnHandLive: KpiDefinition = {
+  name: 'stock_on_hand_live',
+  title: 'Stock on hand now, from the real-time aggregate (approximate under redelivery)',
+  dimensions: STOCK_DIMENSIONS,
+  defaultBy: ['region', 'category'],
+  always: ['unit'],
+  measures: [
+    { name: 'on_hand', sql: 'sum(on_hand_in)', kind: 'micro' },
+    { name: 'movements', sql: 'sum(movements_n)', kind: 'count' },
+  ],
+  base(d) {
+    const inner = sql`SELECT location_id, product_id, lot, unit, on_hand_micro AS on_hand_in, movements AS movements_n
+  FROM stock_on_hand_agg`;
+    return withLocationAndProduct(d, inner, ['location_id', 'product_id', 'lot', 'unit', 'on_hand_in', 'movements_n']);
+  },
+  keep: (row) => row.on_hand !== 0,
+};
+
+/**
+ * Movements per day × region × type over the 30 days up to `asOf`, from the real-time
+ * aggregate `movements_daily_agg` (same caveat as `stock_on_hand_live`).
+ */
+const movementsDaily: KpiDefinition = {
+  name: 'movements_daily',
+  title: 'Movements per day, region and type, from the real-time aggregate (approximate under redelivery)',
+  dimensions: { day: 'day_text', region: 'region_id', movement_type: 'movement_type' },
+  defaultBy: ['day', 'movement_type'],
+  always: ['unit'],
+  measures: [
+    { name: 'movements', sql: 'sum(movements_n)', kind: 'count' },
+    { name: 'quantity', sql: 'sum(quantity_in)', kind: 'micro' },
+  ],
+  base(d, ctx) {
+    return sql`SELECT ${d.dayText('day')} AS day_text, region_id, movement_type, unit, movements AS movements_n, quantity_micro AS quantity_in
+  FROM movements_daily_agg
+  WHERE day > ${ctx.day(-30)} AND day <= ${ctx.day(0)}`;
+  },
+};
+
+/** The hour of freshness measurements the KPI reads, up to `asOf`. */
+const FRESHNESS_WINDOW_MS = HOUR_MS;
+
+/**
+ * Freshness per connector and source over the hour up to `asOf`: the lag from reading a
+ * record at its source to its being queryable, as measured by the sinks (warehouse/freshness.ts).
+ */
+const freshnessLag: KpiDefinition = {
+  name: 'freshness_lag',
+  title: 'Lag from source read to queryable, per connector and source (last hour)',
+  dimensions: { connector: 'connector', source: 'source_system', day: 'day' },
+  defaultBy: ['connector', 'source'],
+  measured: true,
+  measures: [
+    { name: 'records', sql: 'sum(records)', kind: 'count' },
+    { name: 'lag_sum_ms', sql: 'sum(lag_sum_ms)', kind: 'count' },
+    { name: 'lag_max_ms', sql: 'max(lag_max_ms)', kind: 'count' },
+    ...FRESHNESS_BUCKET_COLUMNS.map((c) => ({ name: c, sql: `sum(${c})`, kind: 'count' as const })),
+  ],
+  base(d, ctx) {
+    return sql`SELECT connector, source_system, ${d.dayText('minute')} AS day, records, lag_sum_ms, lag_max_ms,
+    ${raw(FRESHNESS_BUCKET_COLUMNS.join(', '))}
+  FROM freshness
+  WHERE minute > ${ctx.before(FRESHNESS_WINDOW_MS)} AND minute <= ${ctx.asOf}`;
+  },
+  derive: (r) => {
+    const records = r('records') ?? 0;
+    const max = records > 0 ? r('lag_max_ms') : null;
+    const buckets = FRESHNESS_BUCKET_COLUMNS.map((c) => r(c) ?? 0);
+    const seconds = (ms: number | null) => (ms === null ? null : ms / 1000);
+    return {
+      records,
+      p50_seconds: seconds(quantileFromBuckets(0.5, records, buckets, max)),
+      p99_seconds: seconds(quantileFromBuckets(0.99, records, buckets, max)),
+      max_seconds: seconds(max),
+      mean_seconds: records > 0 ? Math.round((r('lag_sum_ms') ?? 0) / records) / 1000 : null,
+    };
+  },
+};
+
 export const KPIS: Readonly<Record<string, KpiDefinition>> = Object.fromEntries(
   [
     stockPosition,
@@ -612,6 +704,9 @@ export const KPIS: Readonly<Record<string, KpiDefinition>> = Object.fromEntries(
     daysOfSupply,
     inventoryAccuracy,
     dataFreshness,
+    stockOnHandLive,
+    movementsDaily,
+    freshnessLag,
   ].map((k) => [k.name, k]),
 );
 

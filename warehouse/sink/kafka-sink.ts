@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { HubError, isHubError } from '../../core/errors/index.js';
 import { sinkBatchSeconds } from '../../core/observability/metrics.js';
 import type { CanonicalResource, DeadLetter, WarehouseWriter } from '../../core/ports/index.js';
+import { recordFreshness } from '../freshness.js';
 import type { LibrdkafkaConfig } from '../kafka/kafka-record-sink.js';
 import { type StreamLogger, silentLogger } from '../kafka/logger.js';
 import { decodeMessage, type IncomingMessage } from '../kafka/messages.js';
@@ -33,7 +34,7 @@ export interface KafkaSinkOptions {
   readonly batchMs?: number;
   /** First retry delay after a failed write (ms); doubles up to `retryMaxMs`. Default 100. */
   readonly retryInitialMs?: number;
-  /** Longest retry delay (ms). Default 30000. */
+  /** Longest retry delay (ms): also the longest the sink lags behind a warehouse back up. Default 5000. */
   readonly retryMaxMs?: number;
   /** librdkafka `client.id`. Default `reserve-hub-sink`. */
   readonly clientId?: string;
@@ -118,6 +119,11 @@ export function sinkConsumerConfig(options: KafkaSinkOptions): LibrdkafkaConfig 
     'partition.assignment.strategy': 'range',
     'enable.partition.eof': false,
     'socket.keepalive.enable': true,
+    // A member that died without leaving (SIGKILL, OOM) holds its partitions until its session
+    // expires; librdkafka's 45 s default stalled a restarted sink that long. Polling never
+    // stops, even while the warehouse is down, so a short session is safe.
+    'session.timeout.ms': 10_000,
+    'heartbeat.interval.ms': 2_000,
     ...options.librdkafka,
   };
 }
@@ -162,7 +168,7 @@ class SinkRunner {
     this.#batchSize = options.batchSize ?? 10_000;
     this.#batchMs = options.batchMs ?? 200;
     this.#retryInitialMs = options.retryInitialMs ?? 100;
-    this.#retryMaxMs = options.retryMaxMs ?? 30_000;
+    this.#retryMaxMs = options.retryMaxMs ?? 5_000;
   }
 
   start(topics: readonly string[]): void {
@@ -276,6 +282,7 @@ class SinkRunner {
         else deadLetters.push(item.deadLetter);
       }
       const refused = records.length > 0 ? await this.#insertRecords(records) : [];
+      await recordFreshness('kafka-sink', this.#writer, records, refused);
       const allDeadLetters = [...deadLetters, ...refused];
       if (allDeadLetters.length > 0) {
         await this.#retrying(() => this.#writer.insertDeadLetters(allDeadLetters), false);
