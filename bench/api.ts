@@ -1,0 +1,238 @@
+/**
+ * API benchmark (issue 6, Performance), on loopback, in one run:
+ * - `GET /v1/stock?warehouse=…&product=…`, authenticated, against an in-process embedded hub
+ *   (DuckDB) filled by the simulator, next to a Fastify hello-world route as the baseline
+ *   (req/s, p50/p99, ratio); the same with ClickHouse as the warehouse when
+ *   `HUB_TEST_CLICKHOUSE_URL` is set;
+ * - `GET /v1/exports/movements` of 1M movement rows as Arrow and as NDJSON (rows/s, ratio).
+ * Targets: stock ≥ 10 000 req/s with p99 < 20 ms; Arrow ≥ 2M rows/s and ≥ 5× NDJSON.
+ *
+ *   npx tsx bench/api.ts [--quick]   # writes bench/results/api.json
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { RecordBatchReader } from 'apache-arrow';
+import autocannon from 'autocannon';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { ApiKeyStore } from '../api/auth/api-key-store.js';
+import { buildApi } from '../api/server.js';
+import { runConnector } from '../connectors/index.js';
+import { simulator } from '../connectors/simulator/src/index.js';
+import type { CanonicalResource, ExportQuery, Warehouse } from '../core/ports/index.js';
+import { createClickHouseWarehouse, createDuckDbWarehouse } from '../warehouse/index.js';
+
+const QUICK = process.argv.includes('--quick');
+const SECONDS = QUICK ? 3 : 10;
+const CONNECTIONS = 32;
+const SIM_MOVEMENTS = QUICK ? 10_000 : 50_000;
+const EXPORT_ROWS = QUICK ? 200_000 : 1_000_000;
+const SEED = 2026;
+
+interface Load {
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+  non2xx: number;
+}
+
+async function load(url: string, headers: Record<string, string> = {}): Promise<Load> {
+  const r = await autocannon({ url, connections: CONNECTIONS, duration: SECONDS, headers });
+  return {
+    requestsPerSecond: Math.round(r.requests.average),
+    p50Ms: r.latency.p50,
+    p99Ms: r.latency.p99,
+    errors: r.errors,
+    non2xx: r.non2xx,
+  };
+}
+
+async function listen(app: FastifyInstance): Promise<string> {
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  return `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+}
+
+async function helloWorld(): Promise<Load> {
+  const app = Fastify({ logger: false });
+  app.get('/hello', async () => ({ hello: 'world' }));
+  const base = await listen(app);
+  try {
+    return await load(`${base}/hello`);
+  } finally {
+    await app.close();
+  }
+}
+
+async function api(warehouse: Warehouse & ExportQuery, dir: string): Promise<{ base: string; key: string; close(): Promise<void> }> {
+  const keys = new ApiKeyStore(join(dir, 'state.sqlite'));
+  const key = keys.create({ name: 'bench', scopes: ['read'] }).key;
+  const app = await buildApi({ warehouse, exports: warehouse, verifier: keys, mode: 'embedded', version: 'bench', probe: async () => ({}) });
+  const base = await listen(app);
+  return {
+    base,
+    key,
+    close: async () => {
+      await app.close();
+      keys.close();
+    },
+  };
+}
+
+async function stockLoad(warehouse: Warehouse & ExportQuery, dir: string): Promise<Load & { url: string }> {
+  const [row] = await warehouse.stockOnHand({ limit: 1 });
+  if (!row) throw new Error('no stock to read');
+  const server = await api(warehouse, dir);
+  try {
+    const url = `${server.base}/v1/stock?warehouse=${encodeURIComponent(row.locationId)}&product=${encodeURIComponent(row.productId)}`;
+    const check = await fetch(url, { headers: { authorization: `Bearer ${server.key}` } });
+    if (check.status !== 200) throw new Error(`stock answered ${check.status}`);
+    return { url: url.replace(server.base, ''), ...(await load(url, { authorization: `Bearer ${server.key}` })) };
+  } finally {
+    await server.close();
+  }
+}
+
+/** Adds `n` generated movements straight into the DuckDB file (the bench measures reads). */
+async function addMovements(path: string, n: number): Promise<void> {
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const instance = await DuckDBInstance.create(path);
+  const conn = await instance.connect();
+  await conn.run(`INSERT INTO stock_movements (id, movement_type, occurred_at, location_id, counterpart_id, product_id,
+      gtin, lot_number, quantity, unit, reason, connector, source_system, source_id, source_hash, ingested_at, region_id, category)
+    SELECT 'bench-' || i, CASE WHEN i % 3 = 0 THEN 'dispatch' ELSE 'receipt' END,
+      TIMESTAMP '2025-01-01' + to_milliseconds(i * 37), 'wh-' || (i % 40), NULL, 'p-' || (i % 300),
+      '0611123456789' || (i % 10), CASE WHEN i % 4 = 0 THEN 'L-' || (i % 1000) ELSE NULL END,
+      (i % 500) + 0.25, 'EA', NULL, 'bench', 'bench', 'src-' || i, 'sha256:bench', TIMESTAMP '2025-06-01',
+      'region-' || (i % 12), 'food'
+    FROM range(${n}) t(i)`);
+  conn.closeSync();
+  instance.closeSync();
+}
+
+async function download(url: string, key: string, accept: string): Promise<{ seconds: number; bytes: Uint8Array }> {
+  const t0 = performance.now();
+  const res = await fetch(url, { headers: { authorization: `Bearer ${key}`, accept } });
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for await (const part of res.body as ReadableStream<Uint8Array>) {
+    parts.push(part);
+    size += part.byteLength;
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  return { seconds, bytes: Buffer.concat(parts, size) };
+}
+
+async function exportRun(): Promise<Record<string, unknown>> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-api-export-'));
+  const setup = createDuckDbWarehouse({ dataDir: dir });
+  await setup.init();
+  await setup.close();
+  await addMovements(join(dir, 'warehouse.duckdb'), EXPORT_ROWS);
+  const warehouse = createDuckDbWarehouse({ dataDir: dir }) as ReturnType<typeof createDuckDbWarehouse> & ExportQuery;
+  await warehouse.init();
+  const server = await api(warehouse, dir);
+  try {
+    const url = `${server.base}/v1/exports/movements`;
+    let peakRss = process.memoryUsage().rss;
+    const timer = setInterval(() => {
+      peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    }, 20);
+    await download(`${url}?to=2025-01-01T00:01:00Z`, server.key, 'application/vnd.apache.arrow.stream'); // warm-up
+    const arrow = await download(url, server.key, 'application/vnd.apache.arrow.stream');
+    const ndjson = await download(url, server.key, 'application/x-ndjson');
+    clearInterval(timer);
+    let arrowRows = 0;
+    for (const batch of RecordBatchReader.from(arrow.bytes)) arrowRows += batch.numRows;
+    let ndjsonRows = 0;
+    for (const b of ndjson.bytes) if (b === 10) ndjsonRows++;
+    if (arrowRows !== EXPORT_ROWS || ndjsonRows !== EXPORT_ROWS) {
+      throw new Error(`row counts: arrow ${arrowRows}, ndjson ${ndjsonRows}, expected ${EXPORT_ROWS}`);
+    }
+    const arrowRate = EXPORT_ROWS / arrow.seconds;
+    const ndjsonRate = EXPORT_ROWS / ndjson.seconds;
+    return {
+      rows: EXPORT_ROWS,
+      arrow: { rowsPerSecond: Math.round(arrowRate), seconds: arrow.seconds, megabytes: arrow.bytes.byteLength / 2 ** 20 },
+      ndjson: { rowsPerSecond: Math.round(ndjsonRate), seconds: ndjson.seconds, megabytes: ndjson.bytes.byteLength / 2 ** 20 },
+      ratioArrowToNdjson: Number((arrowRate / ndjsonRate).toFixed(2)),
+      peakRssMb: Math.round(peakRss / 2 ** 20),
+    };
+  } finally {
+    await server.close();
+    await warehouse.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function duckdbStock(): Promise<Load & { url: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-api-'));
+  const warehouse = createDuckDbWarehouse({ dataDir: dir }) as ReturnType<typeof createDuckDbWarehouse> & ExportQuery;
+  await warehouse.init();
+  try {
+    const report = await runConnector({
+      connector: simulator,
+      config: { seed: SEED, movements: SIM_MOVEMENTS },
+      sink: warehouse,
+      failureBudget: false,
+    });
+    if (report.status !== 'succeeded') throw new Error(`simulator ${report.status}`);
+    return await stockLoad(warehouse, dir);
+  } finally {
+    await warehouse.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function clickhouseStock(url: string): Promise<Load & { url: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-api-ch-'));
+  const database = `bench_api_${Date.now()}`;
+  const warehouse = createClickHouseWarehouse({ url, database, migrateOnInit: true }) as ReturnType<
+    typeof createClickHouseWarehouse
+  > &
+    ExportQuery & { dropDatabase(): Promise<void> };
+  await warehouse.init();
+  try {
+    const records: CanonicalResource[] = [];
+    for await (const m of simulator.read({ seed: SEED, movements: SIM_MOVEMENTS }, {})) {
+      if (m.type === 'record') records.push(m.data);
+    }
+    // Dimensions before movements, as the sink does.
+    records.sort((a, b) => Number(a.resourceType === 'StockMovement') - Number(b.resourceType === 'StockMovement'));
+    for (let i = 0; i < records.length; i += 20_000) await warehouse.insertRecords(records.slice(i, i + 20_000));
+    return await stockLoad(warehouse, dir);
+  } finally {
+    await warehouse.dropDatabase().catch(() => undefined);
+    await warehouse.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const baseline = await helloWorld();
+const duck = await duckdbStock();
+const chUrl = process.env.HUB_TEST_CLICKHOUSE_URL;
+const ch = chUrl ? await clickhouseStock(chUrl) : undefined;
+const exports = await exportRun();
+
+const result = {
+  part: 'api',
+  at: new Date().toISOString(),
+  machine: { cpus: cpus().length, loadavg: loadavg() },
+  settings: { seconds: SECONDS, connections: CONNECTIONS, simulatorMovements: SIM_MOVEMENTS },
+  helloWorld: baseline,
+  stockDuckDb: { ...duck, ratioToHelloWorld: Number((duck.requestsPerSecond / baseline.requestsPerSecond).toFixed(3)) },
+  stockClickHouse: ch
+    ? { ...ch, ratioToHelloWorld: Number((ch.requestsPerSecond / baseline.requestsPerSecond).toFixed(3)) }
+    : 'skipped: HUB_TEST_CLICKHOUSE_URL is not set',
+  exportMovements: exports,
+  targets: { stockRequestsPerSecond: 10_000, stockP99Ms: 20, arrowRowsPerSecond: 2_000_000, arrowToNdjson: 5 },
+  meetsTargets: {
+    stock: duck.requestsPerSecond >= 10_000 && duck.p99Ms < 20,
+    arrow:
+      (exports.arrow as { rowsPerSecond: number }).rowsPerSecond >= 2_000_000 &&
+      (exports.ratioArrowToNdjson as number) >= 5,
+  },
+};
+console.log(JSON.stringify(result, null, 2));
+writeFileSync(fileURLToPath(new URL('./results/api.json', import.meta.url)), `${JSON.stringify(result, null, 2)}\n`);
