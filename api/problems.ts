@@ -81,9 +81,31 @@ export function installProblemHandlers(app: FastifyInstance): void {
     request.log.error({ err: error, incident }, 'unhandled error');
     return sendProblem(reply, new HubError('HUB_ERR_API_INTERNAL', { incident }), request.url);
   });
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, new HubError('HUB_ERR_API_NOT_FOUND', { path: request.url.split('?')[0] ?? '' }), request.url),
-  );
+  // Route patterns seen as they are registered: a known path asked with another method is a
+  // 405 with `Allow` (RFC 9110 §15.5.6), not a 404.
+  const patterns: { re: RegExp; methods: string[] }[] = [];
+  app.addHook('onRoute', (route) => {
+    const methods = (Array.isArray(route.method) ? route.method : [route.method]).map(String);
+    const source = route.url
+      .split('/')
+      .map((part) => (part.startsWith(':') ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+      .join('/');
+    patterns.push({ re: new RegExp(`^${source}/?$`), methods });
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '';
+    const allowed = [...new Set(patterns.filter((p) => p.re.test(path)).flatMap((p) => p.methods))].sort();
+    if (allowed.length > 0 && !allowed.includes(request.method)) {
+      reply.header('Allow', allowed.join(', '));
+      const e = new HubError('HUB_ERR_API_METHOD_NOT_ALLOWED', {
+        method: request.method,
+        path,
+        allowed: allowed.join(', '),
+      });
+      return sendProblem(reply, e, request.url);
+    }
+    return sendProblem(reply, new HubError('HUB_ERR_API_NOT_FOUND', { path }), request.url);
+  });
 }
 
 export const problemSchema = {

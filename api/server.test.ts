@@ -186,6 +186,15 @@ describe('API: authentication, scoping and problems', () => {
     expect(metrics.body).toContain('hub_connector_records_in_total');
   });
 
+  it('answers a known path asked with another method with 405 and Allow; an unknown path with 404', async () => {
+    const auth = { authorization: `Bearer ${bootstrap}` };
+    const res = await app.inject({ method: 'DELETE', url: '/v1/stock?region=oriental', headers: auth });
+    expect(res.statusCode).toBe(405);
+    expect(res.headers.allow).toBe('GET, HEAD');
+    expect(res.json()).toMatchObject({ status: 405, code: 'HUB_ERR_API_METHOD_NOT_ALLOWED' });
+    expect((await app.inject({ method: 'DELETE', url: '/v1/nothing-here', headers: auth })).statusCode).toBe(404);
+  });
+
   it('sets security headers', async () => {
     const res = await get('/health');
     expect(res.headers['x-content-type-options']).toBe('nosniff');

@@ -10,11 +10,11 @@
  *   npx tsx bench/api.ts [--quick]   # writes bench/results/api.json
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RecordBatchReader } from 'apache-arrow';
-import autocannon from 'autocannon';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { ApiKeyStore } from '../api/auth/api-key-store.js';
 import { buildApi } from '../api/server.js';
@@ -22,6 +22,20 @@ import { runConnector } from '../connectors/index.js';
 import { simulator } from '../connectors/simulator/src/index.js';
 import type { CanonicalResource, ExportQuery, Warehouse } from '../core/ports/index.js';
 import { createClickHouseWarehouse, createDuckDbWarehouse } from '../warehouse/index.js';
+
+interface AutocannonResult {
+  requests: { average: number };
+  latency: { p50: number; p99: number };
+  errors: number;
+  non2xx: number;
+}
+// autocannon ships no types.
+const autocannon = createRequire(import.meta.url)('autocannon') as (options: {
+  url: string;
+  connections: number;
+  duration: number;
+  headers: Record<string, string>;
+}) => Promise<AutocannonResult>;
 
 const QUICK = process.argv.includes('--quick');
 const SECONDS = QUICK ? 3 : 10;

@@ -49,6 +49,11 @@ export const ERRORS = {
     status: 404,
     message: 'No route or resource at {path}',
   },
+  HUB_ERR_API_METHOD_NOT_ALLOWED: {
+    kind: 'data',
+    status: 405,
+    message: '{method} is not allowed on {path}; allowed: {allowed}',
+  },
   HUB_ERR_API_INTERNAL: {
     kind: 'system',
     status: 500,
