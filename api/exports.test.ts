@@ -198,15 +198,31 @@ describe('GET /v1/exports on a real DuckDB', () => {
     const table = tableFromIPC((await get(ctx.app, `${url}&format=arrow`, BOOTSTRAP)).rawPayload);
     const rows = ndjson((await get(ctx.app, url, BOOTSTRAP)).body);
     expect(rows.map((r) => r.id)).toEqual(['m02', 'm03', 'm05']);
-    expect(rows[1]).toMatchObject({ occurred_at: '2026-02-03T11:30:00.500Z', counterpart_id: 'souss-massa-wh2', lot_number: null });
-    expect(table.toArray().map((r) => Number(r.occurred_at))).toEqual(rows.map((r) => Date.parse(String(r.occurred_at))));
+    expect(rows[1]).toMatchObject({
+      occurred_at: '2026-02-03T11:30:00.500Z',
+      counterpart_id: 'souss-massa-wh2',
+      lot_number: null,
+    });
+    expect(table.toArray().map((r) => Number(r.occurred_at))).toEqual(
+      rows.map((r) => Date.parse(String(r.occurred_at))),
+    );
     expect(table.getChild('lot_number')?.nullCount).toBe(3);
   });
 
   it('neutralises formula injection in CSV cells, and NDJSON keeps the text as stored', async () => {
-    const csv = csvObjects((await get(ctx.app, '/v1/exports/movements?format=csv&warehouse=souss-massa-wh1', BOOTSTRAP)).body);
+    const csv = csvObjects(
+      (await get(ctx.app, '/v1/exports/movements?format=csv&warehouse=souss-massa-wh1', BOOTSTRAP)).body,
+    );
     const reasons = csv.filter((r) => r.id?.startsWith('inj-')).map((r) => r.reason);
-    expect(reasons).toEqual(["'=HYPERLINK(\"http://evil\",\"x\")", "'+1+1", "'-2+3", "'@SUM(A1)", "'\tcmd", "'\rcmd", 'a "quoted", b']);
+    expect(reasons).toEqual([
+      '\'=HYPERLINK("http://evil","x")',
+      "'+1+1",
+      "'-2+3",
+      "'@SUM(A1)",
+      "'\tcmd",
+      "'\rcmd",
+      'a "quoted", b',
+    ]);
     for (const r of csv) expect(r.reason ?? '').not.toMatch(/^[=+\-@\t\r]/);
     const nd = ndjson((await get(ctx.app, '/v1/exports/movements?warehouse=souss-massa-wh1', BOOTSTRAP)).body);
     expect(nd.filter((r) => String(r.id).startsWith('inj-')).map((r) => r.reason)).toEqual(INJECTIONS);
@@ -265,7 +281,11 @@ describe('GET /v1/exports on a real DuckDB', () => {
     const wrong = await get(ctx.app, '/v1/exports/stock?status=active', BOOTSTRAP);
     expect(wrong.statusCode).toBe(400);
     expect(wrong.json().errors).toEqual([expect.objectContaining({ pointer: '/querystring/status' })]);
-    const inject = await get(ctx.app, `/v1/exports/movements?warehouse=${encodeURIComponent("x' OR 1=1 --")}`, BOOTSTRAP);
+    const inject = await get(
+      ctx.app,
+      `/v1/exports/movements?warehouse=${encodeURIComponent("x' OR 1=1 --")}`,
+      BOOTSTRAP,
+    );
     expect(inject.statusCode).toBe(400);
     expect(inject.body).not.toMatch(/SELECT|stock_movements/);
     expect((await get(ctx.app, '/v1/exports/secrets', BOOTSTRAP)).statusCode).toBe(400);

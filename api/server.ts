@@ -9,6 +9,7 @@ import { type AuditLog, SqliteAuditLog } from './audit/audit-log.js';
 import { auditPlugin } from './audit/audit-plugin.js';
 import { authPlugin } from './auth/auth-plugin.js';
 import type { CredentialVerifier } from './auth/principal.js';
+import type { LiveEvents } from './events/live-events.js';
 import { type IdempotencyStore, SqliteIdempotencyStore } from './idempotency/idempotency-store.js';
 import { canonicalAjvOptions, canonicalSchemas, swaggerOptions } from './openapi-document.js';
 import { installProblemHandlers } from './problems.js';
@@ -16,7 +17,6 @@ import { type ConnectorStatusSource, connectorRoutes } from './routes/connectors
 import { deadLetterReplayRoutes } from './routes/dead-letter-replay.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
 import { equipmentRoutes } from './routes/equipment.js';
-import type { LiveEvents } from './events/live-events.js';
 import { eventRoutes } from './routes/events.js';
 import { exportRoutes } from './routes/exports.js';
 import { type HealthProbe, healthRoutes } from './routes/health.js';

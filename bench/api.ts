@@ -79,10 +79,20 @@ async function helloWorld(): Promise<Load> {
   }
 }
 
-async function api(warehouse: Warehouse & ExportQuery, dir: string): Promise<{ base: string; key: string; close(): Promise<void> }> {
+async function api(
+  warehouse: Warehouse & ExportQuery,
+  dir: string,
+): Promise<{ base: string; key: string; close(): Promise<void> }> {
   const keys = new ApiKeyStore(join(dir, 'state.sqlite'));
   const key = keys.create({ name: 'bench', scopes: ['read'] }).key;
-  const app = await buildApi({ warehouse, exports: warehouse, verifier: keys, mode: 'embedded', version: 'bench', probe: async () => ({}) });
+  const app = await buildApi({
+    warehouse,
+    exports: warehouse,
+    verifier: keys,
+    mode: 'embedded',
+    version: 'bench',
+    probe: async () => ({}),
+  });
   const base = await listen(app);
   return {
     base,
@@ -168,8 +178,16 @@ async function exportRun(): Promise<Record<string, unknown>> {
     const ndjsonRate = EXPORT_ROWS / ndjson.seconds;
     return {
       rows: EXPORT_ROWS,
-      arrow: { rowsPerSecond: Math.round(arrowRate), seconds: arrow.seconds, megabytes: arrow.bytes.byteLength / 2 ** 20 },
-      ndjson: { rowsPerSecond: Math.round(ndjsonRate), seconds: ndjson.seconds, megabytes: ndjson.bytes.byteLength / 2 ** 20 },
+      arrow: {
+        rowsPerSecond: Math.round(arrowRate),
+        seconds: arrow.seconds,
+        megabytes: arrow.bytes.byteLength / 2 ** 20,
+      },
+      ndjson: {
+        rowsPerSecond: Math.round(ndjsonRate),
+        seconds: ndjson.seconds,
+        megabytes: ndjson.bytes.byteLength / 2 ** 20,
+      },
       ratioArrowToNdjson: Number((arrowRate / ndjsonRate).toFixed(2)),
       peakRssMb: Math.round(peakRss / 2 ** 20),
     };

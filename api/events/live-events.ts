@@ -133,14 +133,16 @@ export class LiveEvents {
       const before = this.#shipments?.get(id);
       if (this.#shipments && before !== status) {
         const regions = [...new Set([s.origin_region_id, s.destination_region_id].map(String))].filter((r) => r);
-        drafts.push(event('shipment.status_changed', regions, at, {
-          shipment: id,
-          from: before ?? null,
-          to: status,
-          origin: s.origin_id,
-          destination: s.destination_id,
-          priority: s.priority,
-        }));
+        drafts.push(
+          event('shipment.status_changed', regions, at, {
+            shipment: id,
+            from: before ?? null,
+            to: status,
+            origin: s.origin_id,
+            destination: s.destination_id,
+            priority: s.priority,
+          }),
+        );
       }
     }
     const seenIncidents = new Set<string>();
@@ -151,41 +153,47 @@ export class LiveEvents {
         const regions = String(i.affected_regions ?? '')
           .split(',')
           .filter((r) => r);
-        drafts.push(event('incident.created', regions, at, {
-          incident: id,
-          type: i.incident_type,
-          severity: i.severity,
-          name: i.name_fr,
-          affectedRegions: regions,
-          startedAt: typeof i.started_at === 'number' ? new Date(i.started_at).toISOString() : null,
-        }));
+        drafts.push(
+          event('incident.created', regions, at, {
+            incident: id,
+            type: i.incident_type,
+            severity: i.severity,
+            name: i.name_fr,
+            affectedRegions: regions,
+            startedAt: typeof i.started_at === 'number' ? new Date(i.started_at).toISOString() : null,
+          }),
+        );
       }
     }
     for (const [key, value] of kpis) {
       if (this.#kpis && this.#kpis.get(key) !== value) {
         const [kpi, measure, region, unit] = key.split('\u0000') as [string, string, string, string];
-        drafts.push(event('kpi.changed', region ? [region] : [], at, {
-          kpi,
-          measure,
-          region,
-          ...(unit ? { unit } : {}),
-          value,
-          previous: this.#kpis.get(key) ?? null,
-        }));
+        drafts.push(
+          event('kpi.changed', region ? [region] : [], at, {
+            kpi,
+            measure,
+            region,
+            ...(unit ? { unit } : {}),
+            value,
+            previous: this.#kpis.get(key) ?? null,
+          }),
+        );
       }
     }
     if (this.#kpis) {
       for (const [key, previous] of this.#kpis) {
         if (kpis.has(key)) continue;
         const [kpi, measure, region, unit] = key.split('\u0000') as [string, string, string, string];
-        drafts.push(event('kpi.changed', region ? [region] : [], at, {
-          kpi,
-          measure,
-          region,
-          ...(unit ? { unit } : {}),
-          value: 0,
-          previous,
-        }));
+        drafts.push(
+          event('kpi.changed', region ? [region] : [], at, {
+            kpi,
+            measure,
+            region,
+            ...(unit ? { unit } : {}),
+            value: 0,
+            previous,
+          }),
+        );
       }
     }
     this.#shipments = seenShipments;

@@ -11,7 +11,9 @@
  */
 import { Readable } from 'node:stream';
 import {
-  Data,
+  AsyncByteQueue,
+  type Data,
+  type DataType,
   Field,
   Float64,
   Int64,
@@ -22,8 +24,6 @@ import {
   Struct,
   TimestampMillisecond,
   Utf8,
-  AsyncByteQueue,
-  type DataType,
 } from 'apache-arrow';
 import type { FastifyInstance } from 'fastify';
 import { HubError } from '../../core/errors/index.js';
@@ -157,7 +157,8 @@ function validity(values: readonly Value[], length: number): { nullCount: number
   for (let i = 0; i < length; i++) if (values[i] === null) nullCount++;
   if (nullCount === 0) return { nullCount };
   const nullBitmap = new Uint8Array((length + 7) >> 3);
-  for (let i = 0; i < length; i++) if (values[i] !== null) nullBitmap[i >> 3] = (nullBitmap[i >> 3] as number) | (1 << (i & 7));
+  for (let i = 0; i < length; i++)
+    if (values[i] !== null) nullBitmap[i >> 3] = (nullBitmap[i >> 3] as number) | (1 << (i & 7));
   return { nullCount, nullBitmap };
 }
 
@@ -197,7 +198,9 @@ function arrowColumn(field: Field, type: ExportColumn['type'], values: readonly 
 class Collector extends AsyncByteQueue {
   parts: Uint8Array[] = [];
   override write(value: Uint8Array | ArrayBufferView): void {
-    this.parts.push(value instanceof Uint8Array ? value : new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+    this.parts.push(
+      value instanceof Uint8Array ? value : new Uint8Array(value.buffer, value.byteOffset, value.byteLength),
+    );
   }
   take(): Buffer {
     const out = Buffer.concat(this.parts);

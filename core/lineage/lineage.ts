@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import canonicalize from 'canonicalize';
+import { createHash, hash as oneShotHash } from 'node:crypto';
 import type { Lineage } from '../ports/resource.js';
 
 /**
@@ -7,17 +6,78 @@ import type { Lineage } from '../ports/resource.js';
  * sorted by UTF-16 code units, no whitespace, ECMAScript number formatting. The same value
  * gives the same text on every run and machine, whatever the key order it arrived with.
  * Throws a `TypeError` for what JSON cannot hold (undefined, NaN, Infinity, functions).
+ *
+ * Hand-written rather than the `canonicalize` package (same output, checked by
+ * lineage.test.ts), as it runs for every record the hub admits: plain loops, no closures, and
+ * no sort when the keys already come in order (`Array.prototype.sort` with no comparator
+ * orders strings by UTF-16 code units, as §3.2.3 asks).
  */
 export function canonicalJson(payload: unknown): string {
-  let text: string | undefined;
-  try {
-    text = (canonicalize as unknown as (input: unknown) => string | undefined)(payload);
-  } catch (cause) {
-    throw new TypeError(`payload cannot be canonicalised: ${(cause as Error).message}`, { cause });
-  }
+  const text = serialize(payload);
   if (text === undefined) throw new TypeError('payload cannot be canonicalised: it has no JSON form');
   return text;
 }
+
+/** `undefined` for what JSON leaves out (undefined, symbols): a member is skipped, an item is null. */
+function serialize(value: unknown): string | undefined {
+  switch (typeof value) {
+    case 'string':
+      // JSON.stringify escapes as §3.2.2.2 asks (shortest escapes, \u00xx for other controls).
+      return JSON.stringify(value);
+    case 'number':
+      if (!Number.isFinite(value)) {
+        throw new TypeError(`payload cannot be canonicalised: ${value} is not allowed`);
+      }
+      // ECMAScript Number::toString, as §3.2.2.3 asks (-0 gives "0").
+      return JSON.stringify(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object':
+      return value === null ? 'null' : serializeObject(value as object);
+    case 'undefined':
+    case 'symbol':
+      return undefined;
+    default:
+      // functions; a bigint has no JSON form either.
+      throw new TypeError(`payload cannot be canonicalised: a ${typeof value} has no JSON form`);
+  }
+}
+
+function serializeObject(value: object): string | undefined {
+  const toJSON = (value as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON === 'function') return serialize(toJSON.call(value));
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out += ',';
+      out += serialize(value[i]) ?? 'null';
+    }
+    return `${out}]`;
+  }
+  const keys = Object.keys(value);
+  for (let i = 1; i < keys.length; i++) {
+    if ((keys[i - 1] as string) > (keys[i] as string)) {
+      keys.sort();
+      break;
+    }
+  }
+  let out = '{';
+  let first = true;
+  for (const key of keys) {
+    const member = serialize((value as Record<string, unknown>)[key]);
+    if (member === undefined) continue;
+    if (first) first = false;
+    else out += ',';
+    out += `${JSON.stringify(key)}:${member}`;
+  }
+  return `${out}}`;
+}
+
+// One-shot hashing (Node ≥ 20.12) allocates no Hash object per record.
+const sha256Hex: (text: string) => string =
+  typeof oneShotHash === 'function'
+    ? (text) => oneShotHash('sha256', text, 'hex')
+    : (text) => createHash('sha256').update(text, 'utf8').digest('hex');
 
 /**
  * `sha256:<hex>` over the canonical JSON of the source payload, as the source gave it (a
@@ -25,7 +85,7 @@ export function canonicalJson(payload: unknown): string {
  * orders, so a record can be traced back to, and matched with, the exact source row.
  */
 export function sourceHash(payload: unknown): string {
-  return `sha256:${createHash('sha256').update(canonicalJson(payload), 'utf8').digest('hex')}`;
+  return `sha256:${sha256Hex(canonicalJson(payload))}`;
 }
 
 /** A resource with `meta.lineage` set (a new object; the input is left untouched). */

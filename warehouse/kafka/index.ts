@@ -4,12 +4,14 @@
  */
 export { type EnsureTopicsOptions, ensureTopics } from './kafka-migrator.js';
 export {
+  hubProducerConfig,
   KafkaRecordSink,
   type KafkaRecordSinkOptions,
   type LibrdkafkaConfig,
   type ProducerClient,
   type ProducerEvents,
   type ProducerFactory,
+  rdkafkaProducer,
 } from './kafka-record-sink.js';
 export { type LogFn, type StreamLogger, silentLogger } from './logger.js';
 export {
@@ -18,8 +20,12 @@ export {
   decodeMessage,
   encodeDeadLetter,
   encodeRecord,
+  encodeSinkDeadLetter,
   type IncomingMessage,
   type OutgoingMessage,
+  SINK_DEAD_LETTER_EVENT_TYPE,
+  type SinkDeadLetter,
+  sinkDeadLetterKey,
   stockLineKey,
 } from './messages.js';
 export { FileStateStore, type StateStore } from './state-store.js';

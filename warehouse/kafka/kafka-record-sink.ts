@@ -65,6 +65,30 @@ export interface KafkaRecordSinkOptions {
   readonly createProducer?: ProducerFactory;
 }
 
+/**
+ * The hub's librdkafka producer properties (defaults, then `librdkafka`): idempotent, `acks=all`,
+ * lz4, Java's partitioner. Shared by the connector-side `KafkaRecordSink` and the sink's
+ * dead-letter producer.
+ */
+export function hubProducerConfig(
+  o: Pick<KafkaRecordSinkOptions, 'brokers' | 'clientId' | 'lingerMs' | 'deliveryTimeoutMs' | 'librdkafka'>,
+): LibrdkafkaConfig {
+  return {
+    'metadata.broker.list': brokerList(o.brokers),
+    'client.id': o.clientId ?? 'reserve-hub',
+    // Exactly one copy per message and per-partition order, even when librdkafka retries.
+    'enable.idempotence': true,
+    acks: 'all',
+    'linger.ms': o.lingerMs ?? 10,
+    'compression.type': 'lz4',
+    'message.timeout.ms': o.deliveryTimeoutMs ?? 60_000,
+    // Java's partitioner: a key lands on the same partition whichever client produced it.
+    partitioner: 'murmur2_random',
+    'socket.keepalive.enable': true,
+    ...o.librdkafka,
+  };
+}
+
 /** One `write`'s messages in flight: settles when every enqueued message has its report. */
 class BatchDeliveries {
   enqueued = 0;
@@ -126,21 +150,7 @@ export class KafkaRecordSink implements RecordSink {
 
   /** The librdkafka producer properties this sink uses (defaults, then `librdkafka`). */
   get producerConfig(): LibrdkafkaConfig {
-    const o = this.#options;
-    return {
-      'metadata.broker.list': brokerList(o.brokers),
-      'client.id': o.clientId ?? 'reserve-hub',
-      // Exactly one copy per message and per-partition order, even when librdkafka retries.
-      'enable.idempotence': true,
-      acks: 'all',
-      'linger.ms': o.lingerMs ?? 10,
-      'compression.type': 'lz4',
-      'message.timeout.ms': o.deliveryTimeoutMs ?? 60_000,
-      // Java's partitioner: a key lands on the same partition whichever client produced it.
-      partitioner: 'murmur2_random',
-      'socket.keepalive.enable': true,
-      ...o.librdkafka,
-    };
+    return hubProducerConfig(this.#options);
   }
 
   /** Connects the producer. Idempotent; node-rdkafka is loaded here, never at import. */
@@ -312,7 +322,7 @@ export class KafkaRecordSink implements RecordSink {
 }
 
 /** The default `ProducerFactory`: node-rdkafka's `Producer`, with delivery reports on. */
-function rdkafkaProducer(connectTimeoutMs: number): ProducerFactory {
+export function rdkafkaProducer(connectTimeoutMs: number): ProducerFactory {
   return (config, events) => {
     const { Producer } = loadRdkafka();
     const producer = new Producer({ ...config, dr_cb: true } as ConstructorParameters<typeof Producer>[0]);

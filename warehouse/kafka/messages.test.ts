@@ -6,7 +6,9 @@ import {
   decodeMessage,
   encodeDeadLetter,
   encodeRecord,
+  encodeSinkDeadLetter,
   type OutgoingMessage,
+  SINK_DEAD_LETTER_EVENT_TYPE,
 } from './messages.js';
 
 const movement: CanonicalResource = {
@@ -69,6 +71,56 @@ describe('hub messages', () => {
         errors: [{ code: 'HUB_ERR_STREAM_DECODE', pointer: '' }],
         payload: { value: '{"connector":"rogue"}', valueEncoding: 'utf8' },
       },
+    });
+  });
+
+  it('encodes a sink dead letter with the original bytes, keyed by the original coordinates', () => {
+    const original = {
+      topic: 'hub.stock-movements',
+      partition: 1,
+      offset: 42,
+      key: 'garbage',
+      value: Buffer.from([0x7b, 0xff, 0x00]),
+      headers: [{ ce_specversion: Buffer.from('1.0') }],
+    };
+    const reasons = [{ pointer: '/data', code: 'HUB_ERR_ENVELOPE_INVALID', message: 'is not valid JSON' }];
+    const m = encodeSinkDeadLetter(original, reasons, '2025-03-01T07:00:00.000Z', 'hub.dead-letters');
+    expect([m.topic, m.key]).toEqual(['hub.dead-letters', 'hub.stock-movements/1@42']);
+    expect(m.headers).toContainEqual({ ce_type: SINK_DEAD_LETTER_EVENT_TYPE });
+    expect(JSON.parse(m.value.toString())).toEqual({
+      reasons,
+      originalTopic: 'hub.stock-movements',
+      originalPartition: 1,
+      originalOffset: 42,
+      originalKey: 'garbage',
+      originalHeaders: [{ ce_specversion: '1.0' }],
+      payloadBase64: Buffer.from([0x7b, 0xff, 0x00]).toString('base64'),
+      failedAt: '2025-03-01T07:00:00.000Z',
+    });
+    // Read back from the dead-letter topic it is recognised; anywhere else it is poison.
+    const back = { ...m, partition: 0, offset: 9 };
+    expect(decodeMessage(back, { deadLetterTopic: 'hub.dead-letters' })).toEqual({ kind: 'sink-dead-letter' });
+    expect(decodeMessage({ ...back, topic: 'hub.products' }, { deadLetterTopic: 'hub.dead-letters' }).kind).toBe(
+      'poison',
+    );
+    const smaller = encodeSinkDeadLetter(original, reasons, '2025-03-01T07:00:00.000Z', 'hub.dead-letters', true);
+    expect(JSON.parse(smaller.value.toString())).toMatchObject({
+      payloadBase64: null,
+      reasons: [reasons[0], { code: 'HUB_ERR_STREAM_MESSAGE_TOO_LARGE' }],
+    });
+  });
+
+  it('treats a record on the dead-letter topic as poison, never as data', () => {
+    const m = encodeRecord(movement, 'simulator', 'hub.');
+    const decoded = decodeMessage(
+      { ...m, topic: 'hub.dead-letters', partition: 0, offset: 1 },
+      { deadLetterTopic: 'hub.dead-letters' },
+    );
+    expect(decoded).toMatchObject({ kind: 'poison', deadLetter: { errors: [{ code: 'HUB_ERR_STREAM_DECODE' }] } });
+    const letter = encodeDeadLetter(deadLetter, 'hub.');
+    expect(decodeMessage(consumed(letter), { deadLetterTopic: 'hub.dead-letters' })).toEqual({
+      kind: 'dead-letter',
+      deadLetter,
     });
   });
 });

@@ -90,21 +90,126 @@ export function encodeDeadLetter(deadLetter: DeadLetter, prefix: string): Outgoi
   };
 }
 
+/**
+ * CloudEvents `type` of what the Kafka sink itself sends to the dead-letter topic: a message it
+ * consumed and could not store (a poison message, or a record the warehouse refused), with its
+ * reasons and its original bytes. Distinct from `DEAD_LETTER_EVENT_TYPE` (a connector's dead
+ * letter, which the sink stores): the sink recognises its own and never stores or re-sends them.
+ */
+export const SINK_DEAD_LETTER_EVENT_TYPE = `${EVENT_TYPE_PREFIX}sink-dead-letter.v1`;
+
+/** The value (JSON) of a `SINK_DEAD_LETTER_EVENT_TYPE` message. */
+export interface SinkDeadLetter {
+  readonly reasons: readonly { pointer: string; code: string; message: string }[];
+  readonly originalTopic: string;
+  readonly originalPartition: number;
+  readonly originalOffset: number;
+  /** The original key as UTF-8 text, `null` when the message had none. */
+  readonly originalKey: string | null;
+  /** The original headers, values as UTF-8 text. */
+  readonly originalHeaders: Array<Record<string, string>>;
+  /**
+   * The original value, byte for byte, base64; `null` for a null value, or when the message
+   * would be too large for Kafka with it (a reason then says so; the `dead_letters` row has it).
+   */
+  readonly payloadBase64: string | null;
+  readonly failedAt: string;
+}
+
+/** The key of a sink dead letter: the original message's coordinates, `<topic>/<partition>@<offset>`. */
+export function sinkDeadLetterKey(message: Pick<IncomingMessage, 'topic' | 'partition' | 'offset'>): string {
+  return `${message.topic}/${message.partition}@${message.offset}`;
+}
+
+/**
+ * A consumed message the sink could not store, as a CloudEvent (binary mode) on the dead-letter
+ * topic. The id depends only on the original coordinates, so a dead letter sent again after a
+ * redelivery is recognised downstream. `omitPayload` drops the original bytes (for a message
+ * that would otherwise exceed Kafka's size limit) and adds a reason saying so.
+ */
+export function encodeSinkDeadLetter(
+  message: IncomingMessage,
+  reasons: readonly { pointer: string; code: string; message: string }[],
+  failedAt: string,
+  topic: string,
+  omitPayload = false,
+): OutgoingMessage {
+  const key = sinkDeadLetterKey(message);
+  const value: SinkDeadLetter = {
+    reasons: [
+      ...reasons.map(({ pointer, code, message: text }) => ({ pointer, code, message: text })),
+      ...(omitPayload
+        ? [
+            {
+              pointer: '',
+              code: 'HUB_ERR_STREAM_MESSAGE_TOO_LARGE',
+              message: 'payloadBase64 omitted: the dead letter would exceed the broker size limit',
+            },
+          ]
+        : []),
+    ],
+    originalTopic: message.topic,
+    originalPartition: message.partition,
+    originalOffset: message.offset,
+    originalKey: message.key === null || message.key === undefined ? null : message.key.toString(),
+    originalHeaders: textHeaders(message),
+    payloadBase64: omitPayload || message.value === null ? null : message.value.toString('base64'),
+    failedAt,
+  };
+  const event: CloudEvent<SinkDeadLetter> = {
+    specversion: '1.0',
+    id: createHash('sha256').update(`sink-dead-letter|${key}`, 'utf8').digest('hex').slice(0, 32),
+    source: '/sinks/kafka-sink',
+    type: SINK_DEAD_LETTER_EVENT_TYPE,
+    subject: key,
+    time: failedAt,
+    datacontenttype: JSON_CONTENT_TYPE,
+    data: value,
+  };
+  return { topic, ...toKafkaMessage(event), key };
+}
+
+function textHeaders(message: IncomingMessage): Array<Record<string, string>> {
+  return (message.headers ?? []).map((header) =>
+    Object.fromEntries(Object.entries(header).map(([name, v]) => [name, v.toString()])),
+  );
+}
+
 export type DecodedMessage =
   | { readonly kind: 'record'; readonly record: CanonicalResource }
   | { readonly kind: 'dead-letter'; readonly deadLetter: DeadLetter }
   /** Not a hub CloudEvent: `deadLetter` holds the raw message and the reason. */
-  | { readonly kind: 'poison'; readonly deadLetter: DeadLetter };
+  | { readonly kind: 'poison'; readonly deadLetter: DeadLetter }
+  /** A dead letter the Kafka sink sent itself (`SINK_DEAD_LETTER_EVENT_TYPE`): already stored. */
+  | { readonly kind: 'sink-dead-letter' };
+
+export interface DecodeOptions {
+  /**
+   * The dead-letter topic: only dead letters belong there, so anything else read from it (a
+   * record included) is poison, never data.
+   */
+  readonly deadLetterTopic?: string;
+}
 
 /**
  * Decodes a consumed message and validates it (core's `unwrap`: envelope, known type, data
  * valid against its schema). Never throws: what cannot be decoded or is not valid becomes a
  * poison dead letter carrying every problem found and the raw message.
  */
-export function decodeMessage(message: IncomingMessage): DecodedMessage {
+export function decodeMessage(message: IncomingMessage, options: DecodeOptions = {}): DecodedMessage {
   const opened = fromKafkaMessage(message);
   if (!opened.valid) return poison(message, opened.errors);
   const event = opened.value;
+  const dlt = options.deadLetterTopic;
+  if (event.type === SINK_DEAD_LETTER_EVENT_TYPE) {
+    if (dlt === undefined || message.topic === dlt) return { kind: 'sink-dead-letter' };
+    return poison(message, [decodeIssue(message, `a sink dead letter belongs on ${dlt} only`)]);
+  }
+  if (dlt !== undefined && message.topic === dlt && event.type !== DEAD_LETTER_EVENT_TYPE) {
+    return poison(message, [
+      decodeIssue(message, `only dead letters belong on the dead-letter topic, not ${event.type}`),
+    ]);
+  }
   if (event.type === DEAD_LETTER_EVENT_TYPE) {
     const deadLetter = event.data as Partial<DeadLetter> | null | undefined;
     if (
@@ -143,9 +248,7 @@ function poison(message: IncomingMessage, problems: readonly ValidationIssue[]):
   const value = message.value ?? Buffer.alloc(0);
   const text = value.toString('utf8');
   const isUtf8 = Buffer.from(text, 'utf8').equals(value);
-  const headers = (message.headers ?? []).map((header) =>
-    Object.fromEntries(Object.entries(header).map(([name, v]) => [name, v.toString()])),
-  );
+  const headers = textHeaders(message);
   return {
     kind: 'poison',
     deadLetter: {

@@ -1,31 +1,51 @@
 import { describe, expect, it } from 'vitest';
 import { HubError } from '../../core/errors/index.js';
 import type { CanonicalResource, DeadLetter, WarehouseWriter } from '../../core/ports/index.js';
-import { encodeDeadLetter, encodeRecord, type IncomingMessage } from '../kafka/messages.js';
+import type { ProducerClient, ProducerEvents } from '../kafka/kafka-record-sink.js';
+import {
+  encodeDeadLetter,
+  encodeRecord,
+  encodeSinkDeadLetter,
+  type IncomingMessage,
+  type OutgoingMessage,
+  SINK_DEAD_LETTER_EVENT_TYPE,
+  type SinkDeadLetter,
+} from '../kafka/messages.js';
+import { RdkafkaCode } from '../kafka/rdkafka.js';
 import { type KafkaSink, startKafkaSink } from './kafka-sink.js';
 import type { ConsumerClient, RebalanceKind, TopicPartition, TopicPartitionOffset } from './sink-consumer.js';
 
 const TOPIC = 'test.stock-movements';
+const DLT = 'test.dead-letters';
+const tp = (topic: string, partition: number) => `${topic}|${partition}`;
 
 /** A consumer group of one: partitions are message lists; it records commits and pauses. */
 class FakeConsumer implements ConsumerClient {
   readonly logs: string[] = [];
   readonly commits: TopicPartitionOffset[][] = [];
   readonly paused = new Set<number>();
-  readonly #partitions = new Map<number, IncomingMessage[]>();
-  readonly #position = new Map<number, number>();
+  readonly #partitions = new Map<string, IncomingMessage[]>();
+  readonly #position = new Map<string, number>();
   #onRebalance: ((kind: RebalanceKind, partitions: TopicPartition[]) => void) | undefined;
   disconnected = false;
 
-  add(partition: number, value: Buffer | null, headers: Array<Record<string, string>> = [], key = 'k'): void {
-    const list = this.#partitions.get(partition) ?? [];
-    list.push({ topic: TOPIC, partition, offset: list.length, key, value, headers });
-    this.#partitions.set(partition, list);
+  add(
+    partition: number,
+    value: Buffer | null,
+    headers: Array<Record<string, string>> = [],
+    key = 'k',
+    topic = TOPIC,
+  ): IncomingMessage {
+    const list = this.#partitions.get(tp(topic, partition)) ?? [];
+    const message = { topic, partition, offset: list.length, key, value, headers };
+    list.push(message);
+    this.#partitions.set(tp(topic, partition), list);
+    return message;
   }
 
-  addRecord(partition: number, record: CanonicalResource): void {
+  addRecord(partition: number, record: CanonicalResource): IncomingMessage {
     const m = encodeRecord(record, 'simulator', 'test.');
-    this.add(partition, m.value, m.headers, m.key);
+    return this.add(partition, m.value, m.headers, m.key);
   }
 
   async connect(): Promise<void> {}
@@ -35,7 +55,13 @@ class FakeConsumer implements ConsumerClient {
     onRebalance: (kind: RebalanceKind, partitions: TopicPartition[]) => void,
   ): void {
     this.#onRebalance = onRebalance;
-    this.rebalance('assign', [...this.#partitions.keys()]);
+    this.#onRebalance(
+      'assign',
+      [...this.#partitions.values()].map((list) => ({
+        topic: (list[0] as IncomingMessage).topic,
+        partition: (list[0] as IncomingMessage).partition,
+      })),
+    );
   }
 
   rebalance(kind: RebalanceKind, partitions: number[]): void {
@@ -45,30 +71,32 @@ class FakeConsumer implements ConsumerClient {
     );
     if (kind === 'revoke') {
       // Like librdkafka: the next owner starts again from the last committed offset.
-      for (const p of partitions) this.#position.set(p, this.committed(p));
+      for (const p of partitions) this.#position.set(tp(TOPIC, p), this.committed(p));
     }
   }
 
-  committed(partition: number): number {
+  committed(partition: number, topic = TOPIC): number {
     let offset = 0;
-    for (const commit of this.commits) for (const c of commit) if (c.partition === partition) offset = c.offset;
+    for (const commit of this.commits)
+      for (const c of commit) if (c.topic === topic && c.partition === partition) offset = c.offset;
     return offset;
   }
 
   async consume(max: number, timeoutMs: number): Promise<IncomingMessage[]> {
     const out: IncomingMessage[] = [];
-    for (const [partition, list] of this.#partitions) {
-      if (this.paused.has(partition)) continue;
-      let position = this.#position.get(partition) ?? 0;
+    for (const [key, list] of this.#partitions) {
+      if (this.paused.has((list[0] as IncomingMessage).partition)) continue;
+      let position = this.#position.get(key) ?? 0;
       while (out.length < max && position < list.length) out.push(list[position++] as IncomingMessage);
-      this.#position.set(partition, position);
+      this.#position.set(key, position);
     }
     if (out.length === 0) await new Promise((resolve) => setTimeout(resolve, timeoutMs));
     return out;
   }
 
   commitSync(offsets: readonly TopicPartitionOffset[]): void {
-    this.logs.push(`commit ${offsets.map((o) => `${o.partition}:${o.offset}`).join(',')}`);
+    const at = (o: TopicPartitionOffset) => `${o.topic === TOPIC ? '' : `${o.topic}/`}${o.partition}:${o.offset}`;
+    this.logs.push(`commit ${offsets.map(at).join(',')}`);
     this.commits.push([...offsets]);
   }
 
@@ -82,6 +110,64 @@ class FakeConsumer implements ConsumerClient {
 
   async disconnect(): Promise<void> {
     this.disconnected = true;
+  }
+}
+
+/**
+ * A broker for the dead-letter producer: `produce` queues, `poll` delivers the reports (failing
+ * the next `failDeliveries` of them), `hold` keeps reports back. Acknowledged messages are kept.
+ */
+class FakeProducer implements ProducerClient {
+  readonly acked: OutgoingMessage[] = [];
+  readonly #queue: { message: OutgoingMessage; opaque: object }[] = [];
+  events: ProducerEvents | undefined;
+  failDeliveries = 0;
+  /** librdkafka's local size check: a message larger than this is refused by `produce`. */
+  maxBytes = Number.POSITIVE_INFINITY;
+  hold = false;
+  flushed = false;
+  disconnected = false;
+
+  constructor(readonly log: string[]) {}
+
+  async connect(): Promise<void> {}
+
+  produce(message: OutgoingMessage, opaque: object): void {
+    if (message.value.length > this.maxBytes) {
+      throw Object.assign(new Error('Broker: Message size too large'), { code: RdkafkaCode.MSG_SIZE_TOO_LARGE });
+    }
+    this.#queue.push({ message, opaque });
+  }
+
+  poll(): void {
+    if (this.hold) return;
+    for (const { message, opaque } of this.#queue.splice(0)) {
+      if (this.failDeliveries > 0) {
+        this.failDeliveries--;
+        this.events?.onDelivery(Object.assign(new Error('Local: Message timed out'), { code: -192 }), opaque);
+      } else {
+        this.acked.push(message);
+        this.log.push(`dead-letter ${message.key}`);
+        this.events?.onDelivery(null, opaque);
+      }
+    }
+  }
+
+  async flush(): Promise<void> {
+    this.flushed = true;
+  }
+
+  async brokerCount(): Promise<number> {
+    return 1;
+  }
+
+  async disconnect(): Promise<void> {
+    this.disconnected = true;
+  }
+
+  /** The acknowledged dead letters' values. */
+  values(): SinkDeadLetter[] {
+    return this.acked.map((m) => JSON.parse(m.value.toString()) as SinkDeadLetter);
   }
 }
 
@@ -140,19 +226,30 @@ async function start(
   batchSize = 10,
   batchMs = 50,
   retryInitialMs = 5,
+  producer = new FakeProducer(consumer.logs),
 ): Promise<KafkaSink> {
   return startKafkaSink({
     brokers: 'fake:9092',
     groupId: 'test',
-    topics: [TOPIC],
+    topics: [TOPIC, DLT],
+    topicPrefix: 'test.',
     writer,
     batchSize,
     batchMs,
     retryInitialMs,
     retryMaxMs: Math.max(20, retryInitialMs),
     createConsumer: () => consumer,
+    createProducer: (config, events) => {
+      // The hub's producer settings, as the connector side uses them.
+      expect(config).toMatchObject({ 'enable.idempotence': true, acks: 'all' });
+      producer.events = events;
+      return producer;
+    },
   });
 }
+
+const headerValue = (m: OutgoingMessage, name: string): string | undefined =>
+  m.headers.find((h) => h[name] !== undefined)?.[name];
 
 describe('startKafkaSink', () => {
   it('writes full batches, flushes the rest on time, and commits offset + 1 after each write', async () => {

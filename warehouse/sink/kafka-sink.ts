@@ -3,11 +3,12 @@ import { HubError, isHubError } from '../../core/errors/index.js';
 import { sinkBatchSeconds } from '../../core/observability/metrics.js';
 import type { CanonicalResource, DeadLetter, WarehouseWriter } from '../../core/ports/index.js';
 import { recordFreshness } from '../freshness.js';
-import type { LibrdkafkaConfig } from '../kafka/kafka-record-sink.js';
+import type { LibrdkafkaConfig, ProducerFactory } from '../kafka/kafka-record-sink.js';
 import { type StreamLogger, silentLogger } from '../kafka/logger.js';
-import { decodeMessage, type IncomingMessage } from '../kafka/messages.js';
+import { decodeMessage, encodeSinkDeadLetter, type IncomingMessage } from '../kafka/messages.js';
 import { brokerList, describeRdkafkaError } from '../kafka/rdkafka.js';
-import { DEFAULT_TOPIC_PREFIX, hubTopics } from '../kafka/topics.js';
+import { DEFAULT_TOPIC_PREFIX, deadLetterTopic, hubTopics } from '../kafka/topics.js';
+import { type DeadLetterMessage, DeadLetterProducer } from './dead-letter-producer.js';
 import {
   type ConsumerClient,
   type ConsumerFactory,
@@ -42,10 +43,24 @@ export interface KafkaSinkOptions {
   readonly connectTimeoutMs?: number;
   /** Extra librdkafka consumer properties (security, tuning), applied over the defaults. */
   readonly librdkafka?: LibrdkafkaConfig;
+  /**
+   * Where poison messages and refused records are produced. Default `deadLetterTopic(topicPrefix)`.
+   * The sink never stores or re-sends what it reads back from this topic as its own dead letters.
+   */
+  readonly deadLetterTopic?: string;
+  /**
+   * Extra librdkafka properties of the dead-letter producer (security, tuning), applied over the
+   * hub's producer defaults (idempotent, `acks=all`). `librdkafka` is for the consumer only.
+   */
+  readonly producerLibrdkafka?: LibrdkafkaConfig;
+  /** The dead-letter producer's `message.timeout.ms`: how long one attempt waits for the broker. Default 30000. */
+  readonly deliveryTimeoutMs?: number;
   /** Default: silent. */
   readonly logger?: StreamLogger;
   /** Builds the consumer. Default: node-rdkafka's `KafkaConsumer`. Override in tests. */
   readonly createConsumer?: ConsumerFactory;
+  /** Builds the dead-letter producer. Default: node-rdkafka's `Producer`. Override in tests. */
+  readonly createProducer?: ProducerFactory;
 }
 
 export interface KafkaSinkStats {
@@ -57,6 +72,10 @@ export interface KafkaSinkStats {
   readonly deadLetters: number;
   /** Messages that could not be decoded (each also counted in `deadLetters` once written). */
   readonly poison: number;
+  /** Dead letters produced to the dead-letter topic and acknowledged by the broker. */
+  readonly deadLettersProduced: number;
+  /** The sink's own dead letters read back from the dead-letter topic: committed, never stored again. */
+  readonly ownDeadLettersSkipped: number;
   /** Batches written and committed. */
   readonly batches: number;
   /** Writer calls retried after an error. */
@@ -82,7 +101,11 @@ export interface KafkaSink {
 /**
  * Starts the distributed mode's sink: a consumer group member that reads the hub topics,
  * decodes the CloudEvents, writes records and dead letters to the warehouse in batches, and
- * commits offsets only after the writer acknowledged them. At-least-once: anything not
+ * commits offsets only after the writer acknowledged them. A poison message, or a record the
+ * warehouse refuses as bad data, is also produced to the dead-letter topic (its reasons and
+ * original bytes, `SINK_DEAD_LETTER_EVENT_TYPE`), and its offset is committed only once the
+ * broker acknowledged that dead letter. Connector dead letters read from that topic are stored;
+ * the sink's own are recognised and skipped, so nothing loops. At-least-once: anything not
  * committed is read again after a crash or a rebalance, and the writer's inserts are
  * idempotent on the record id.
  *
@@ -91,15 +114,28 @@ export interface KafkaSink {
  */
 export async function startKafkaSink(options: KafkaSinkOptions): Promise<KafkaSink> {
   const logger = options.logger ?? silentLogger;
-  const factory = options.createConsumer ?? rdkafkaConsumer(options.connectTimeoutMs ?? 10_000);
+  const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
+  const factory = options.createConsumer ?? rdkafkaConsumer(connectTimeoutMs);
   const consumer = factory(sinkConsumerConfig(options), logger);
+  const producer = new DeadLetterProducer({
+    brokers: options.brokers,
+    clientId: `${options.clientId ?? 'reserve-hub-sink'}-dead-letters`,
+    deliveryTimeoutMs: options.deliveryTimeoutMs ?? 30_000,
+    connectTimeoutMs,
+    logger,
+    ...(options.producerLibrdkafka === undefined ? {} : { librdkafka: options.producerLibrdkafka }),
+    ...(options.createProducer === undefined ? {} : { createProducer: options.createProducer }),
+  });
   try {
     await consumer.connect();
+    await producer.connect();
   } catch (cause) {
     await consumer.disconnect().catch(() => undefined);
+    await producer.close().catch(() => undefined);
+    if (isHubError(cause)) throw cause;
     throw new HubError('HUB_ERR_STREAM_UNAVAILABLE', { reason: describeRdkafkaError(cause) }, { cause });
   }
-  const runner = new SinkRunner(consumer, options, logger);
+  const runner = new SinkRunner(consumer, producer, options, logger);
   runner.start(options.topics ?? hubTopics(options.topicPrefix ?? DEFAULT_TOPIC_PREFIX).map((t) => t.name));
   return { stop: () => runner.stop(), stats: () => runner.stats() };
 }
@@ -128,9 +164,28 @@ export function sinkConsumerConfig(options: KafkaSinkOptions): LibrdkafkaConfig 
   };
 }
 
+/**
+ * One consumed message, decoded. `message` is kept (until the batch is committed) so that a
+ * poison message or a refused record goes to the dead-letter topic with its original bytes.
+ */
 type Item =
-  | { readonly kind: 'record'; readonly record: CanonicalResource; readonly at: TopicPartitionOffset }
-  | { readonly kind: 'dead-letter'; readonly deadLetter: DeadLetter; readonly at: TopicPartitionOffset };
+  | {
+      readonly kind: 'record';
+      readonly record: CanonicalResource;
+      readonly at: TopicPartitionOffset;
+      readonly message: IncomingMessage;
+    }
+  | {
+      readonly kind: 'dead-letter';
+      readonly deadLetter: DeadLetter;
+      readonly at: TopicPartitionOffset;
+      /** Set for a poison message to produce to the dead-letter topic; unset for a connector's dead letter. */
+      readonly poison?: IncomingMessage;
+    }
+  /** The sink's own dead letter read back: only its offset is committed. */
+  | { readonly kind: 'skip'; readonly at: TopicPartitionOffset };
+
+type RecordItem = Extract<Item, { kind: 'record' }>;
 
 class Stopped extends Error {}
 
@@ -139,6 +194,8 @@ const tpKey = (tp: TopicPartition): string => `${tp.topic}\u0000${tp.partition}`
 /** The sink's loop: read, buffer, write one batch at a time, commit. */
 class SinkRunner {
   readonly #consumer: ConsumerClient;
+  readonly #producer: DeadLetterProducer;
+  readonly #deadLetterTopic: string;
   readonly #writer: WarehouseWriter;
   readonly #logger: StreamLogger;
   readonly #batchSize: number;
@@ -157,12 +214,24 @@ class SinkRunner {
   readonly #stopSignal = new AbortController();
   #loop: Promise<void> | undefined;
   #stopped: Promise<void> | undefined;
-  #counts = { consumed: 0, records: 0, deadLetters: 0, poison: 0, batches: 0, retries: 0, commitFailures: 0 };
+  #counts = {
+    consumed: 0,
+    records: 0,
+    deadLetters: 0,
+    poison: 0,
+    deadLettersProduced: 0,
+    ownDeadLettersSkipped: 0,
+    batches: 0,
+    retries: 0,
+    commitFailures: 0,
+  };
   #lastCommitAt: string | null = null;
   #lastError: string | null = null;
 
-  constructor(consumer: ConsumerClient, options: KafkaSinkOptions, logger: StreamLogger) {
+  constructor(consumer: ConsumerClient, producer: DeadLetterProducer, options: KafkaSinkOptions, logger: StreamLogger) {
     this.#consumer = consumer;
+    this.#producer = producer;
+    this.#deadLetterTopic = options.deadLetterTopic ?? deadLetterTopic(options.topicPrefix ?? DEFAULT_TOPIC_PREFIX);
     this.#writer = options.writer;
     this.#logger = logger;
     this.#batchSize = options.batchSize ?? 10_000;
@@ -197,6 +266,8 @@ class SinkRunner {
       // What was read but not yet written gets one attempt; if it fails it is simply read
       // again by whoever owns the partitions next.
       if (this.#buffer.length > 0 && !this.#unacknowledged) await this.#flush(this.#buffer.splice(0));
+      // Every dead letter of a committed batch was acknowledged already: this only drains.
+      await this.#producer.close();
       await this.#consumer.disconnect();
     })();
     return this.#stopped;
@@ -231,22 +302,25 @@ class SinkRunner {
     if (!this.#assignment.has(tpKey(at))) return;
     this.#counts.consumed++;
     if (this.#buffer.length === 0) this.#bufferSince = Date.now();
-    const decoded = decodeMessage(message);
-    if (decoded.kind === 'record') this.#buffer.push({ kind: 'record', record: decoded.record, at });
-    else {
-      if (decoded.kind === 'poison') {
-        this.#counts.poison++;
-        this.#logger.warn(
-          {
-            topic: at.topic,
-            partition: at.partition,
-            offset: at.offset,
-            reason: decoded.deadLetter.errors[0]?.message,
-          },
-          'kafka sink: invalid message sent to dead letters',
-        );
-      }
+    const decoded = decodeMessage(message, { deadLetterTopic: this.#deadLetterTopic });
+    if (decoded.kind === 'record') this.#buffer.push({ kind: 'record', record: decoded.record, at, message });
+    else if (decoded.kind === 'sink-dead-letter') this.#buffer.push({ kind: 'skip', at });
+    else if (decoded.kind === 'dead-letter')
       this.#buffer.push({ kind: 'dead-letter', deadLetter: decoded.deadLetter, at });
+    else {
+      this.#counts.poison++;
+      this.#logger.warn(
+        { topic: at.topic, partition: at.partition, offset: at.offset, reason: decoded.deadLetter.errors[0]?.message },
+        'kafka sink: invalid message sent to dead letters',
+      );
+      // Poison read from the dead-letter topic itself is stored, not sent back there: a loop.
+      const resend = at.topic !== this.#deadLetterTopic;
+      this.#buffer.push({
+        kind: 'dead-letter',
+        deadLetter: decoded.deadLetter,
+        at,
+        ...(resend ? { poison: message } : {}),
+      });
     }
   }
 
@@ -275,20 +349,32 @@ class SinkRunner {
     this.#inFlight = batch.length;
     const stopTimer = sinkBatchSeconds.startTimer({ sink: 'kafka-sink' });
     try {
-      const records: CanonicalResource[] = [];
+      const recordItems: RecordItem[] = [];
       const deadLetters: DeadLetter[] = [];
+      const toTopic: DeadLetterMessage[] = [];
+      let skipped = 0;
       for (const item of batch) {
-        if (item.kind === 'record') records.push(item.record);
-        else deadLetters.push(item.deadLetter);
+        if (item.kind === 'record') recordItems.push(item);
+        else if (item.kind === 'dead-letter') {
+          deadLetters.push(item.deadLetter);
+          if (item.poison !== undefined) toTopic.push(this.#deadLetterMessage(item.poison, item.deadLetter));
+        } else skipped++;
       }
-      const refused = records.length > 0 ? await this.#insertRecords(records) : [];
+      const records = recordItems.map((item) => item.record);
+      const refusedItems = recordItems.length > 0 ? await this.#insertRecords(recordItems) : [];
+      const refused = refusedItems.map((r) => r.deadLetter);
       await recordFreshness('kafka-sink', this.#writer, records, refused);
+      for (const r of refusedItems) toTopic.push(this.#deadLetterMessage(r.item.message, r.deadLetter));
+      // Both before the commit: the topic (for whoever replays dead letters) and the table
+      // (what `/v1/dead-letters` reads). A redelivery sends and stores them again, same ids.
+      if (toTopic.length > 0) await this.#produceDeadLetters(toTopic);
       const allDeadLetters = [...deadLetters, ...refused];
       if (allDeadLetters.length > 0) {
         await this.#retrying(() => this.#writer.insertDeadLetters(allDeadLetters), false);
       }
       this.#counts.records += records.length - refused.length;
       this.#counts.deadLetters += allDeadLetters.length;
+      this.#counts.ownDeadLettersSkipped += skipped;
       this.#commit(batch);
       this.#counts.batches++;
       stopTimer();
@@ -308,23 +394,55 @@ class SinkRunner {
     }
   }
 
+  /** A dead letter for the dead-letter topic: the original message, its reasons, its bytes. */
+  #deadLetterMessage(message: IncomingMessage, deadLetter: DeadLetter): DeadLetterMessage {
+    const encode = (omitPayload: boolean) =>
+      encodeSinkDeadLetter(message, deadLetter.errors, deadLetter.failedAt, this.#deadLetterTopic, omitPayload);
+    return { message: encode(false), smaller: () => encode(true) };
+  }
+
+  /**
+   * Produces dead letters until the broker acknowledged every one (delivery reports), sending
+   * again only those that failed, with the writer's backoff. Stopping ends it with `Stopped`.
+   */
+  async #produceDeadLetters(messages: DeadLetterMessage[]): Promise<void> {
+    let pending = messages;
+    await this.#retrying(
+      async () => {
+        const { failed, error } = await this.#producer.send(pending);
+        this.#counts.deadLettersProduced += pending.length - failed.length;
+        pending = failed;
+        if (failed.length > 0) {
+          throw new HubError(
+            'HUB_ERR_STREAM_DELIVERY',
+            { count: failed.length, reason: describeRdkafkaError(error) },
+            { cause: error },
+          );
+        }
+      },
+      false,
+      'dead-letter produce',
+    );
+  }
+
   /**
    * Inserts records; when the writer refuses some as bad data (a `HubError` of kind `data`),
    * halves the batch until each refused record is alone, and returns those as dead letters so
    * the rest still lands and the sink moves on.
    */
-  async #insertRecords(records: CanonicalResource[]): Promise<DeadLetter[]> {
+  async #insertRecords(items: RecordItem[]): Promise<{ item: RecordItem; deadLetter: DeadLetter }[]> {
     try {
+      const records = items.map((item) => item.record);
       await this.#retrying(() => this.#writer.insertRecords(records), true);
       return [];
     } catch (err) {
       if (!(isHubError(err) && err.kind === 'data')) throw err;
-      if (records.length === 1) return [refusedRecord(records[0] as CanonicalResource, err)];
-      const half = Math.ceil(records.length / 2);
-      return [
-        ...(await this.#insertRecords(records.slice(0, half))),
-        ...(await this.#insertRecords(records.slice(half))),
-      ];
+      if (items.length === 1) {
+        const item = items[0] as RecordItem;
+        return [{ item, deadLetter: refusedRecord(item.record, err) }];
+      }
+      const half = Math.ceil(items.length / 2);
+      return [...(await this.#insertRecords(items.slice(0, half))), ...(await this.#insertRecords(items.slice(half)))];
     }
   }
 
@@ -335,7 +453,7 @@ class SinkRunner {
    * isolate (dead letters themselves have nowhere else to go, so they are retried). Once the sink
    * is stopping, a failure ends with `Stopped` and nothing is committed.
    */
-  async #retrying<T>(call: () => Promise<T>, isolateData: boolean): Promise<T> {
+  async #retrying<T>(call: () => Promise<T>, isolateData: boolean, what = 'warehouse write'): Promise<T> {
     let delay = this.#retryInitialMs;
     for (;;) {
       try {
@@ -345,8 +463,8 @@ class SinkRunner {
         this.#lastError = err instanceof Error ? err.message : String(err);
         const fields = { err: this.#lastError, code: isHubError(err) ? err.code : undefined, retryInMs: delay };
         if (isHubError(err) && err.kind === 'transient')
-          this.#logger.warn(fields, 'kafka sink: warehouse write failed, retrying');
-        else this.#logger.error(fields, 'kafka sink: warehouse write failed, retrying');
+          this.#logger.warn(fields, `kafka sink: ${what} failed, retrying`);
+        else this.#logger.error(fields, `kafka sink: ${what} failed, retrying`);
         if (this.#stopping) throw new Stopped();
         this.#counts.retries++;
         await sleep(delay * (0.8 + Math.random() * 0.4), undefined, { signal: this.#stopSignal.signal }).catch(() => {

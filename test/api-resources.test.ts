@@ -10,11 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiKeyStore } from '../api/auth/api-key-store.js';
+import { buildApi } from '../api/server.js';
 import { BATCHES } from '../warehouse/contract/scenario.js';
 import { DuckDbWarehouse } from '../warehouse/duckdb/duckdb-warehouse.js';
 import { entityListFields } from '../warehouse/sql/resource-queries.js';
-import { ApiKeyStore } from './auth/api-key-store.js';
-import { buildApi } from './server.js';
 
 const GTIN_AMOX = '06111234000039';
 
