@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
+import { LiveEvents } from '../api/events/live-events.js';
 import { buildApi } from '../api/server.js';
 import { builtinConnectors, createIngestService } from '../connectors/index.js';
 import { MemoryRecordSink } from '../connectors/sdk/testing/index.js';
@@ -35,6 +36,7 @@ export async function renderOpenApi(): Promise<string> {
     ingest: createIngestService({ connectors: builtinConnectors, sink: new MemoryRecordSink() }),
     resources: port(),
     exports: port(),
+    events: new LiveEvents({ source: port(), journal: ':memory:', pollMs: 3_600_000 }),
     connectors: port(),
   });
   try {

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { Ajv } from 'ajv';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { HubError, isHubError } from '../../core/errors/index.js';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { HubError } from '../../core/errors/index.js';
 import type { IncomingDocument, IngestResult, IngestService } from '../../core/ports/index.js';
 import type { IdempotencyStore, StoredResponse } from '../idempotency/idempotency-store.js';
-import { badRequest, problemOf, problemSchema } from '../problems.js';
+import { idempotent, sendKept } from '../idempotency/idempotent.js';
+import { problemSchema } from '../problems.js';
 
 /** What a push connector accepts, when the service can tell before the body is read. */
 export interface DocumentLimits {
@@ -220,43 +221,16 @@ export async function ingestRoutes(app: FastifyInstance, opts: IngestRouteOption
       async (request, reply) => {
         const name = request.params.connector;
         const document = incomingDocument(request);
-        const rawKey = request.headers['idempotency-key'];
-        const key = typeof rawKey === 'string' ? unquote(rawKey) : undefined;
-        // Without a key, or for a name that is not a push connector (answered 404 by the
-        // service), there is nothing to remember.
-        if (key === undefined || !pushNames.has(name))
-          return sendResult(reply, await opts.ingest.ingest(name, document));
-        if (key === '') throw badRequest('Idempotency-Key is empty');
-
-        const owner = request.principal?.keyId ?? 'anonymous';
-        const claim = await opts.idempotency.claim(owner, key, fingerprint(name, document));
-        switch (claim.outcome) {
-          case 'replay':
-            reply.header('Idempotent-Replayed', 'true');
-            return send(reply, claim.response);
-          case 'mismatch':
-            throw new HubError('HUB_ERR_IDEMPOTENCY_KEY_REUSED', { key });
-          case 'in-progress':
-            throw new HubError('HUB_ERR_IDEMPOTENCY_IN_PROGRESS', { key });
-        }
-        let response: StoredResponse;
-        try {
-          response = resultResponse(await opts.ingest.ingest(name, document));
-        } catch (err) {
-          // A refusal is the answer to this request, and stays so; a failure a retry may fix
-          // (5xx, an unexpected error) gives the key back.
-          if (!isHubError(err) || err.status >= 500) {
-            await opts.idempotency.release(owner, key, claim.token);
-            throw err;
-          }
-          response = {
-            status: err.status,
-            contentType: 'application/problem+json',
-            body: JSON.stringify(problemOf(err, request.url)),
-          };
-        }
-        await opts.idempotency.complete(owner, key, claim.token, response);
-        return send(reply, response);
+        // For a name that is not a push connector (answered 404 by the service), there is
+        // nothing to remember.
+        if (!pushNames.has(name)) return sendKept(reply, resultResponse(await opts.ingest.ingest(name, document)));
+        return idempotent(
+          request,
+          reply,
+          opts.idempotency,
+          async () => resultResponse(await opts.ingest.ingest(name, document)),
+          fingerprint(name, document),
+        );
       },
     );
 
@@ -280,16 +254,7 @@ export async function ingestRoutes(app: FastifyInstance, opts: IngestRouteOption
         body: JSON.stringify(body),
       };
     }
-
-    function sendResult(reply: FastifyReply, result: IngestResult): FastifyReply {
-      return send(reply, resultResponse(result));
-    }
   });
-}
-
-/** Sends a response kept as text, so that a replay is byte for byte the first answer. */
-function send(reply: FastifyReply, response: StoredResponse): FastifyReply {
-  return reply.code(response.status).type(response.contentType).send(response.body);
 }
 
 function incomingDocument(request: FastifyRequest): IncomingDocument {
@@ -317,11 +282,6 @@ function fingerprint(name: string, document: IncomingDocument): string {
     .update('\n')
     .update(document.body)
     .digest('hex');
-}
-
-/** The draft standard sends the key as a structured-field string (`"…"`); plain values work too. */
-function unquote(value: string): string {
-  return value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value;
 }
 
 /** The file name of `Content-Disposition: attachment; filename="…"` (or `filename*=UTF-8''…`), without any path. */

@@ -1,12 +1,12 @@
-import { createHash } from 'node:crypto';
 import { Ajv } from 'ajv';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { HubError, isHubError } from '../../core/errors/index.js';
+import type { FastifyInstance } from 'fastify';
+import { HubError } from '../../core/errors/index.js';
 import { validateResource } from '../../core/model/index.js';
 import type { IngestResult, IngestService, ResourceQuery, WarehouseQuery } from '../../core/ports/index.js';
 import { actsFor, type Principal } from '../auth/principal.js';
 import type { IdempotencyStore, StoredResponse } from '../idempotency/idempotency-store.js';
-import { badRequest, type Problem, problemOf, problemSchema } from '../problems.js';
+import { idempotent } from '../idempotency/idempotent.js';
+import { badRequest, type Problem, problemSchema } from '../problems.js';
 
 /** The push connector that admits partners' supply requests (connectors/api-requests). */
 export const REQUESTS_CONNECTOR = 'api-requests';
@@ -293,63 +293,4 @@ function describeScope(p: Principal): string {
     p.organisations === null ? undefined : `organisations ${p.organisations.join(', ') || '(none)'}`,
   ].filter(Boolean);
   return parts.length > 0 ? parts.join('; ') : 'unrestricted';
-}
-
-/**
- * Runs a write under `Idempotency-Key`, as `POST /v1/ingest` does and in its store: the first
- * request with a key claims it and its answer is kept; a retry with the same key and the same
- * request gets that answer again (`Idempotent-Replayed: true`) without running twice; the same
- * key on another request is 422, a retry while the first runs is 409. Refusals (4xx) are kept as
- * the answer; a failure a retry may fix (5xx) gives the key back. Keys are kept per credential.
- */
-export async function idempotent(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  store: IdempotencyStore,
-  run: () => Promise<StoredResponse & { location?: string }>,
-): Promise<FastifyReply> {
-  const raw = request.headers['idempotency-key'];
-  const key = typeof raw === 'string' ? unquote(raw) : undefined;
-  if (key === undefined) return send(reply, await run());
-  if (key === '') throw badRequest('Idempotency-Key is empty');
-  const owner = request.principal?.keyId ?? 'anonymous';
-  const fingerprint = createHash('sha256')
-    .update(JSON.stringify([request.method, request.url, request.body ?? null]))
-    .digest('hex');
-  const claim = await store.claim(owner, key, fingerprint);
-  switch (claim.outcome) {
-    case 'replay':
-      reply.header('Idempotent-Replayed', 'true');
-      return send(reply, claim.response);
-    case 'mismatch':
-      throw new HubError('HUB_ERR_IDEMPOTENCY_KEY_REUSED', { key });
-    case 'in-progress':
-      throw new HubError('HUB_ERR_IDEMPOTENCY_IN_PROGRESS', { key });
-  }
-  let response: StoredResponse;
-  try {
-    response = await run();
-  } catch (err) {
-    if (!isHubError(err) || err.status >= 500) {
-      await store.release(owner, key, claim.token);
-      throw err;
-    }
-    response = {
-      status: err.status,
-      contentType: 'application/problem+json',
-      body: JSON.stringify(problemOf(err, request.url)),
-    };
-  }
-  await store.complete(owner, key, claim.token, response);
-  return send(reply, response);
-}
-
-function send(reply: FastifyReply, response: StoredResponse & { location?: string }): FastifyReply {
-  if (response.location) reply.header('Location', response.location);
-  // Sent as text, so that a replay is byte for byte the first answer (no re-serialisation).
-  return reply.code(response.status).type(response.contentType).send(response.body);
-}
-
-function unquote(value: string): string {
-  return value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value;
 }

@@ -22,14 +22,13 @@ export function canonicalJson(payload: unknown): string {
 function serialize(value: unknown): string | undefined {
   switch (typeof value) {
     case 'string':
-      // JSON.stringify escapes as §3.2.2.2 asks (shortest escapes, \u00xx for other controls).
-      return JSON.stringify(value);
+      return quote(value);
     case 'number':
       if (!Number.isFinite(value)) {
         throw new TypeError(`payload cannot be canonicalised: ${value} is not allowed`);
       }
       // ECMAScript Number::toString, as §3.2.2.3 asks (-0 gives "0").
-      return JSON.stringify(value);
+      return `${value}`;
     case 'boolean':
       return value ? 'true' : 'false';
     case 'object':
@@ -41,6 +40,15 @@ function serialize(value: unknown): string | undefined {
       // functions; a bigint has no JSON form either.
       throw new TypeError(`payload cannot be canonicalised: a ${typeof value} has no JSON form`);
   }
+}
+
+/** Characters a JSON string cannot hold as they are (and lone surrogates). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters JSON escapes.
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** A JSON string: as is when nothing needs escaping, else JSON.stringify's escapes (§3.2.2.2). */
+function quote(text: string): string {
+  return NEEDS_ESCAPE.test(text) ? JSON.stringify(text) : `"${text}"`;
 }
 
 function serializeObject(value: object): string | undefined {
@@ -68,7 +76,7 @@ function serializeObject(value: object): string | undefined {
     if (member === undefined) continue;
     if (first) first = false;
     else out += ',';
-    out += `${JSON.stringify(key)}:${member}`;
+    out += `${quote(key)}:${member}`;
   }
   return `${out}}`;
 }

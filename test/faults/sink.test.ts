@@ -1,7 +1,8 @@
 /**
  * Faults on the sink side (issue 5, "Faults"), on private ClickHouse + Kafka servers:
  * the `hub sink` process SIGKILLed mid-batch then restarted, a poison message in the middle of
- * a partition, and the same batch delivered twice. Each case ends with the count and content
+ * a partition (to the dead-letter topic, with its reasons and original bytes), and the same
+ * batch delivered twice. Each case ends with the count and content
  * checksum in ClickHouse (read with FINAL) equal to everything the source produced so far.
  */
 import { mkdtempSync } from 'node:fs';
@@ -11,7 +12,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { eventType } from '../../core/envelope/cloudevents.js';
 import type { CanonicalResource } from '../../core/ports/index.js';
 import type { KafkaRecordSink } from '../../warehouse/kafka/index.js';
-import { recordTopic } from '../../warehouse/kafka/topics.js';
+import { SINK_DEAD_LETTER_EVENT_TYPE, type SinkDeadLetter } from '../../warehouse/kafka/messages.js';
+import { deadLetterTopic, recordTopic } from '../../warehouse/kafka/topics.js';
 import { describeWithFaultServices } from '../fault-services.js';
 import { type HubProcess, startHub, waitFor } from '../hub-process.js';
 import { randomName } from '../services.js';
@@ -22,8 +24,10 @@ import {
   prepare,
   produce,
   producer,
+  type ReadMessage,
   rawCount,
   rawProducer,
+  readTopic,
   sourceSummary,
   storedCount,
   storedSummary,
@@ -115,32 +119,28 @@ describeWithFaultServices(
       expect(await rawCount(clickhouseUrl, database)).toBeGreaterThanOrEqual(source.size);
     });
 
-    it('a poison message in the middle of a partition goes to the dead letters; what follows lands', {
+    it('a poison message in the middle of a partition goes to the dead-letter topic; what follows lands', {
       timeout: 120_000,
     }, async () => {
-      const { clickhouseUrl } = svc();
+      const { clickhouseUrl, brokers } = svc();
       const before = movements('poison', 0, 3000);
       const after = movements('poison', 3000, 3000);
       await produce(sink, before, 1000);
       add(before);
       // Undecodable bytes, and a well-formed CloudEvent whose data breaks the schema, on partition 0.
       const garbage = Buffer.from([0x7b, 0xff, 0x00, 0x42]);
-      raw.produce(topic, 0, garbage, 'garbage', Date.now(), undefined, [{ ce_specversion: '1.0' }]);
-      raw.produce(
-        topic,
-        0,
-        Buffer.from(JSON.stringify({ resourceType: 'StockMovement', id: 'bad-1' })),
-        'bad-1',
-        Date.now(),
-        undefined,
-        [
-          { ce_specversion: '1.0' },
-          { ce_id: 'bad-1' },
-          { ce_source: '/connectors/fault-test' },
-          { ce_type: eventType('StockMovement') },
-          { 'content-type': 'application/json' },
-        ],
+      const badJson = Buffer.from(JSON.stringify({ resourceType: 'StockMovement', id: 'bad-1' }));
+      const at = await new Promise<number>((resolve, reject) =>
+        raw.queryWatermarkOffsets(topic, 0, 5000, (err, o) => (err ? reject(err) : resolve(o.highOffset))),
       );
+      raw.produce(topic, 0, garbage, 'garbage', Date.now(), undefined, [{ ce_specversion: '1.0' }]);
+      raw.produce(topic, 0, badJson, 'bad-1', Date.now(), undefined, [
+        { ce_specversion: '1.0' },
+        { ce_id: 'bad-1' },
+        { ce_source: '/connectors/fault-test' },
+        { ce_type: eventType('StockMovement') },
+        { 'content-type': 'application/json' },
+      ]);
       await new Promise<void>((resolve, reject) => raw.flush(10_000, (err) => (err ? reject(err) : resolve())));
       await produce(sink, after, 1000);
       add(after);
@@ -171,6 +171,43 @@ describeWithFaultServices(
       }
       const payloads = dead.map((d) => JSON.parse(d.payload) as { key: string });
       expect(payloads.map((p) => p.key).sort()).toEqual(['bad-1', 'garbage']);
+
+      // The dead-letter topic holds both, keyed by their coordinates, with reasons and original
+      // bytes; the sink committed past them only once these were acknowledged.
+      const keys = [`${topic}/0@${at}`, `${topic}/0@${at + 1}`];
+      const own = (messages: readonly ReadMessage[]) =>
+        messages.filter((m) => m.headers.ce_type === SINK_DEAD_LETTER_EVENT_TYPE);
+      const onTopic = own(
+        await readTopic(brokers, deadLetterTopic(prefix), (read) => new Set(own(read).map((m) => m.key)).size >= 2),
+      );
+      // A redelivery may send one again (same key, same event id); nothing else is dead-lettered.
+      expect([...new Set(onTopic.map((m) => m.key))].sort()).toEqual(keys);
+      const byKey = new Map(onTopic.map((m) => [m.key, JSON.parse(String(m.value)) as SinkDeadLetter]));
+      const [first, second] = keys.map((k) => byKey.get(k) as SinkDeadLetter);
+      expect(first).toMatchObject({
+        originalTopic: topic,
+        originalPartition: 0,
+        originalOffset: at,
+        originalKey: 'garbage',
+      });
+      expect(first?.originalHeaders).toEqual([{ ce_specversion: '1.0' }]);
+      expect(Buffer.from(first?.payloadBase64 ?? '', 'base64')).toEqual(garbage);
+      expect(second).toMatchObject({ originalOffset: at + 1, originalKey: 'bad-1' });
+      expect(Buffer.from(second?.payloadBase64 ?? '', 'base64')).toEqual(badJson);
+      for (const letter of [first, second]) {
+        expect(letter?.reasons.length).toBeGreaterThan(0);
+        for (const reason of letter?.reasons ?? []) expect(reason.code).toMatch(/^HUB_ERR_/);
+      }
+      // Everything after them landed (checked above); the sink's group is past both poison messages.
+      await waitFor(
+        'the sink to commit past the poison messages',
+        async () =>
+          (await committedTotal(brokers, `${prefix}clickhouse-sink`, topic)) === (await topicSize(raw, topic))
+            ? true
+            : undefined,
+        60_000,
+        hub,
+      );
     });
 
     it('the same batch delivered twice changes nothing', { timeout: 120_000 }, async () => {

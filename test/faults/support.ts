@@ -207,3 +207,60 @@ export async function committedTotal(brokers: string, groupId: string, topic: st
     await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
   }
 }
+
+/** A message read back by `readTopic`. */
+export interface ReadMessage {
+  readonly partition: number;
+  readonly offset: number;
+  readonly key: string | null;
+  readonly value: Buffer | null;
+  readonly headers: Record<string, string>;
+}
+
+/**
+ * Reads a topic from the beginning (a throw-away consumer group) until `done` holds for what
+ * was read, or throws after `timeoutMs`.
+ */
+export async function readTopic(
+  brokers: string,
+  topic: string,
+  done: (messages: readonly ReadMessage[]) => boolean,
+  timeoutMs = 60_000,
+): Promise<ReadMessage[]> {
+  const { KafkaConsumer } = loadRdkafka();
+  const consumer = new KafkaConsumer(
+    {
+      'metadata.broker.list': brokers,
+      'group.id': `faults-reader-${process.pid}-${Date.now()}`,
+      'enable.auto.commit': false,
+    },
+    { 'auto.offset.reset': 'earliest' },
+  );
+  await new Promise<void>((resolve, reject) => consumer.connect({}, (err) => (err ? reject(err) : resolve())));
+  const read: ReadMessage[] = [];
+  try {
+    consumer.subscribe([topic]);
+    consumer.setDefaultConsumeTimeout(200);
+    const deadline = Date.now() + timeoutMs;
+    while (!done(read)) {
+      if (Date.now() > deadline) throw new Error(`${topic}: condition not met after ${read.length} message(s)`);
+      const batch = await new Promise<import('node-rdkafka').Message[]>((resolve, reject) =>
+        consumer.consume(100, (err, messages) => (err ? reject(err) : resolve(messages))),
+      );
+      for (const m of batch) {
+        const headers: Record<string, string> = {};
+        for (const h of m.headers ?? []) for (const [name, v] of Object.entries(h)) headers[name] = v.toString();
+        read.push({
+          partition: m.partition,
+          offset: m.offset,
+          key: m.key === undefined || m.key === null ? null : m.key.toString(),
+          value: m.value ?? null,
+          headers,
+        });
+      }
+    }
+    return read;
+  } finally {
+    await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
+  }
+}

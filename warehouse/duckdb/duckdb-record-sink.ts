@@ -14,6 +14,13 @@
  *   maps skip every row group outside it, so the check stays cheap as the table grows,
  *   where a primary-key index cost ~40 ms per 5,000 rows (4× the insert itself). This is the
  *   same identity ClickHouse deduplicates on (sorting key … occurred_at, id).
+ *
+ * Movements skip the stage when the table has the columns this module knows (checked once per
+ * connection): one query reads, inside the transaction, the ids already stored in the batch's
+ * time (and id) range and the region and category of the batch's locations and products as
+ * stored now; the new rows are then appended straight into `stock_movements`, in the same
+ * transaction. Same rows, same checks, without the staging copy and the INSERT … SELECT.
+ * The connector state is written in the same round trip as the COMMIT.
  */
 import type { DuckDBConnection, DuckDBType } from '@duckdb/node-api';
 import type { CanonicalResource, DeadLetter, SinkBatch, SinkWriteResult } from '../../core/ports/index.js';
@@ -35,6 +42,8 @@ import {
   withShipmentRegions,
 } from '../sql/resource-tables.js';
 import { duckdbError } from './duckdb-connection.js';
+
+type DuckDbApi = typeof import('@duckdb/node-api');
 
 type StageType = 'VARCHAR' | 'DOUBLE';
 
@@ -214,16 +223,49 @@ const STAGES = {
 const stagedConnections = new WeakSet<DuckDBConnection>();
 // The appender reads DuckDB types; they are resolved once, when the driver is loaded.
 let stageTypes: Record<StageType, DuckDBType> | undefined;
+let duck: DuckDbApi | undefined;
+
+/** `stock_movements` as the direct append writes it: every column, in table order. */
+const MOVEMENT_TABLE: readonly (readonly [string, 'VARCHAR' | 'TIMESTAMP' | 'DOUBLE'])[] = [
+  ['id', 'VARCHAR'],
+  ['movement_type', 'VARCHAR'],
+  ['occurred_at', 'TIMESTAMP'],
+  ['location_id', 'VARCHAR'],
+  ['counterpart_id', 'VARCHAR'],
+  ['product_id', 'VARCHAR'],
+  ['gtin', 'VARCHAR'],
+  ['lot_number', 'VARCHAR'],
+  ['quantity', 'DOUBLE'],
+  ['unit', 'VARCHAR'],
+  ['reason', 'VARCHAR'],
+  ['connector', 'VARCHAR'],
+  ['source_system', 'VARCHAR'],
+  ['source_id', 'VARCHAR'],
+  ['source_hash', 'VARCHAR'],
+  ['ingested_at', 'TIMESTAMP'],
+  ['region_id', 'VARCHAR'],
+  ['category', 'VARCHAR'],
+];
+/** Connections whose `stock_movements` has exactly MOVEMENT_TABLE's columns (else: the stage). */
+const directMovements = new WeakSet<DuckDBConnection>();
 
 /** Creates the TEMP staging tables of this connection (outside any transaction). */
 async function ensureStaging(conn: DuckDBConnection): Promise<void> {
   if (stagedConnections.has(conn)) return;
   const api = await import('@duckdb/node-api');
+  duck = api;
   stageTypes = { VARCHAR: api.VARCHAR, DOUBLE: api.DOUBLE };
   for (const s of [...Object.values(STAGES), ...TABLE_STAGES]) {
     const columns = s.columns.map((c) => `${c.name} ${c.type}`).join(', ');
     await conn.run(`CREATE OR REPLACE TEMP TABLE stage_${s.table} (${columns})`);
   }
+  const reader = await conn.runAndReadAll(
+    `SELECT column_name, data_type FROM information_schema.columns
+     WHERE table_schema = 'main' AND table_name = 'stock_movements' ORDER BY ordinal_position`,
+  );
+  const actual = reader.getRows().map(([name, type]) => `${String(name)} ${String(type)}`);
+  const expected = MOVEMENT_TABLE.map(([name, type]) => `${name} ${type}`);
+  if (actual.join(',') === expected.join(',')) directMovements.add(conn);
   stagedConnections.add(conn);
 }
 
@@ -276,6 +318,7 @@ async function stageAndInsert(
  */
 async function insertMovements(conn: DuckDBConnection, rows: readonly MovementDbRow[]): Promise<number> {
   if (rows.length === 0) return 0;
+  if (directMovements.has(conn) && duck !== undefined) return appendMovements(conn, duck, rows);
   let first = Number.POSITIVE_INFINITY;
   let last = Number.NEGATIVE_INFINITY;
   for (const row of rows) {
@@ -296,6 +339,87 @@ async function insertMovements(conn: DuckDBConnection, rows: readonly MovementDb
       WHERE occurred_at BETWEEN ${new Date(first)} AND ${new Date(last)}
     )`;
   return (await conn.run(query.toSql('duckdb'))).rowsChanged;
+}
+
+/**
+ * The direct path of `insertMovements` (see the module comment): same rows as the stage's
+ * INSERT … SELECT, appended in this transaction. Returns the rows appended.
+ */
+async function appendMovements(
+  conn: DuckDBConnection,
+  api: DuckDbApi,
+  rows: readonly MovementDbRow[],
+): Promise<number> {
+  let first = Number.POSITIVE_INFINITY;
+  let last = Number.NEGATIVE_INFINITY;
+  let minId = (rows[0] as MovementDbRow).id;
+  let maxId = minId;
+  const locationIds = new Set<string>();
+  const productIds = new Set<string>();
+  for (const row of rows) {
+    if (row.occurred_at < first) first = row.occurred_at;
+    if (row.occurred_at > last) last = row.occurred_at;
+    if (row.id < minId) minId = row.id;
+    if (row.id > maxId) maxId = row.id;
+    locationIds.add(row.location_id);
+    productIds.add(row.product_id);
+  }
+  // A stored duplicate has the same id and time, so it lies in both ranges (zone maps skip
+  // the rest). Times as the stage path compares them: whole milliseconds.
+  const query = sql`SELECT 0 AS k, id, NULL AS v FROM stock_movements
+      WHERE occurred_at BETWEEN ${new Date(first)} AND ${new Date(last)} AND id BETWEEN ${minId} AND ${maxId}
+    UNION ALL SELECT 1, id, region_id FROM locations WHERE id IN ${sqlList([...locationIds])}
+    UNION ALL SELECT 2, id, category FROM products WHERE id IN ${sqlList([...productIds])}`;
+  const found = (await conn.runAndReadAll(query.toSql('duckdb'))).getRows();
+  const stored = new Set<string>();
+  const regions = new Map<string, string>();
+  const categories = new Map<string, string>();
+  for (const [k, id, v] of found) {
+    if (k === 0) stored.add(String(id));
+    else (k === 1 ? regions : categories).set(String(id), v === null ? '' : String(v));
+  }
+  const fresh = stored.size === 0 ? rows : rows.filter((row) => !stored.has(row.id));
+  if (fresh.length === 0) return 0;
+
+  const types = MOVEMENT_TABLE.map(([, type]) => api[type]);
+  const at = (ms: number) => new api.DuckDBTimestampValue(BigInt(Math.round(ms)) * 1000n);
+  const appender = await conn.createAppender('stock_movements');
+  try {
+    for (let offset = 0; offset < fresh.length; offset += 2048) {
+      const n = Math.min(2048, fresh.length - offset);
+      const columns = MOVEMENT_TABLE.map(() => new Array<unknown>(n));
+      const [id, type, occurred, location, counterpart, product, gtin, lot, quantity, unit, reason] = columns;
+      const [, , , , , , , , , , , connector, system, sourceId, hash, ingested, region, category] = columns;
+      for (let i = 0; i < n; i++) {
+        const r = fresh[offset + i] as MovementDbRow;
+        (id as unknown[])[i] = r.id;
+        (type as unknown[])[i] = r.movement_type;
+        (occurred as unknown[])[i] = at(r.occurred_at);
+        (location as unknown[])[i] = r.location_id;
+        (counterpart as unknown[])[i] = r.counterpart_id;
+        (product as unknown[])[i] = r.product_id;
+        (gtin as unknown[])[i] = r.gtin;
+        (lot as unknown[])[i] = r.lot_number;
+        (quantity as unknown[])[i] = r.quantity;
+        (unit as unknown[])[i] = r.unit;
+        (reason as unknown[])[i] = r.reason;
+        (connector as unknown[])[i] = r.connector;
+        (system as unknown[])[i] = r.source_system;
+        (sourceId as unknown[])[i] = r.source_id;
+        (hash as unknown[])[i] = r.source_hash;
+        (ingested as unknown[])[i] = at(r.ingested_at);
+        (region as unknown[])[i] = regions.get(r.location_id) ?? '';
+        (category as unknown[])[i] = categories.get(r.product_id) ?? '';
+      }
+      const chunk = api.DuckDBDataChunk.create(types, n);
+      chunk.setColumns(columns as Parameters<typeof chunk.setColumns>[0]);
+      appender.appendDataChunk(chunk);
+    }
+    appender.flushSync();
+  } finally {
+    appender.closeSync();
+  }
+  return fresh.length;
 }
 
 async function insertRecordRows(conn: DuckDBConnection, rows: RecordRows): Promise<number> {
@@ -333,7 +457,13 @@ async function insertRecordRows(conn: DuckDBConnection, rows: RecordRows): Promi
   return written;
 }
 
-async function inTransaction<T>(conn: DuckDBConnection, what: string, work: () => Promise<T>): Promise<T> {
+/** `last`: a statement sent in the same round trip as the COMMIT (which it precedes). */
+async function inTransaction<T>(
+  conn: DuckDBConnection,
+  what: string,
+  work: () => Promise<T>,
+  last?: string,
+): Promise<T> {
   try {
     await ensureStaging(conn);
     await conn.run('BEGIN TRANSACTION');
@@ -342,7 +472,8 @@ async function inTransaction<T>(conn: DuckDBConnection, what: string, work: () =
   }
   try {
     const result = await work();
-    await conn.run('COMMIT');
+    // Statements of one call run in order and stop at the first error: no COMMIT after one.
+    await conn.run(last === undefined ? 'COMMIT' : `${last};\nCOMMIT`);
     return result;
   } catch (error) {
     await conn.run('ROLLBACK').catch(() => undefined);
@@ -369,20 +500,24 @@ export async function writeSinkBatch(
       throw duckdbError(error, `connector state of ${batch.connector}/${batch.stream} is not JSON`);
     }
   }
-  const result = await inTransaction(conn, `write batch ${batch.connector}/${batch.stream}`, async () => {
-    const written = await insertRecordRows(conn, rows);
-    const deadLettered = await stageAndInsert(conn, STAGES.dead_letters, letters);
-    if (stateJson !== undefined) {
-      await conn.run(
-        sql`INSERT INTO connector_state (connector, stream, state, updated_at)
+  const saveState =
+    stateJson === undefined
+      ? undefined
+      : sql`INSERT INTO connector_state (connector, stream, state, updated_at)
             VALUES (${batch.connector}, ${batch.stream}, ${stateJson}, ${new Date(now)})
             ON CONFLICT (connector, stream) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`.toSql(
           'duckdb',
-        ),
-      );
-    }
-    return { written, deadLettered };
-  });
+        );
+  const result = await inTransaction(
+    conn,
+    `write batch ${batch.connector}/${batch.stream}`,
+    async () => {
+      const written = await insertRecordRows(conn, rows);
+      const deadLettered = await stageAndInsert(conn, STAGES.dead_letters, letters);
+      return { written, deadLettered };
+    },
+    saveState,
+  );
   await recordFreshnessDuckDb(conn, batch.records, batch.connector); // freshness: after the commit
   return result;
 }

@@ -297,16 +297,42 @@ describe('startKafkaSink', () => {
     expect(sink.stats().retries).toBe(2);
   });
 
-  it('sends an undecodable message to dead letters with its raw bytes and keeps going', async () => {
+  it('sends an undecodable message to the dead-letter topic and the table, with its raw bytes, and keeps going', async () => {
     const consumer = new FakeConsumer();
     consumer.addRecord(0, movement(1));
-    consumer.add(0, Buffer.from([0xff, 0xfe, 0x00, 0x01]), [{ ce_specversion: '1.0' }]);
+    consumer.add(0, Buffer.from([0xff, 0xfe, 0x00, 0x01]), [{ ce_specversion: '1.0' }], 'garbage');
     consumer.add(0, Buffer.from('{"not":"an event"}'));
     consumer.addRecord(0, movement(2));
     const writer = new FakeWriter(consumer.logs);
-    const sink = await start(consumer, writer);
+    const producer = new FakeProducer(consumer.logs);
+    const sink = await start(consumer, writer, 10, 50, 5, producer);
     await until(() => consumer.committed(0) === 4);
     await sink.stop();
+    // Both dead letters acknowledged by the broker before the offsets moved past them.
+    expect(consumer.logs).toEqual([
+      'write 2',
+      `dead-letter ${TOPIC}/0@1`,
+      `dead-letter ${TOPIC}/0@2`,
+      'dead 2',
+      'commit 0:4',
+    ]);
+    expect(producer.acked.map((m) => [m.topic, m.key, headerValue(m, 'ce_type')])).toEqual([
+      [DLT, `${TOPIC}/0@1`, SINK_DEAD_LETTER_EVENT_TYPE],
+      [DLT, `${TOPIC}/0@2`, SINK_DEAD_LETTER_EVENT_TYPE],
+    ]);
+    const [first, second] = producer.values();
+    expect(first).toMatchObject({
+      reasons: [{ code: 'HUB_ERR_ENVELOPE_INVALID', pointer: '/data' }],
+      originalTopic: TOPIC,
+      originalPartition: 0,
+      originalOffset: 1,
+      originalKey: 'garbage',
+      originalHeaders: [{ ce_specversion: '1.0' }],
+    });
+    expect(Buffer.from(first?.payloadBase64 ?? '', 'base64')).toEqual(Buffer.from([0xff, 0xfe, 0x00, 0x01]));
+    expect(Buffer.from(second?.payloadBase64 ?? '', 'base64').toString()).toBe('{"not":"an event"}');
+    expect(second?.reasons.length).toBeGreaterThan(0);
+    expect(producer.flushed && producer.disconnected).toBe(true);
     expect([...writer.records.keys()]).toEqual(['mv-1', 'mv-2']);
     expect(writer.deadLetters).toHaveLength(2);
     const [binary, text] = writer.deadLetters;
@@ -318,7 +344,7 @@ describe('startKafkaSink', () => {
       payload: { offset: 1, value: Buffer.from([0xff, 0xfe, 0x00, 0x01]).toString('base64'), valueEncoding: 'base64' },
     });
     expect(text?.payload).toMatchObject({ offset: 2, value: '{"not":"an event"}', valueEncoding: 'utf8' });
-    expect(sink.stats()).toMatchObject({ poison: 2, records: 2, deadLetters: 2 });
+    expect(sink.stats()).toMatchObject({ poison: 2, records: 2, deadLetters: 2, deadLettersProduced: 2 });
   });
 
   it('dead-letters a valid envelope whose data breaks the schema; passes dead-letter events through', async () => {
@@ -334,31 +360,109 @@ describe('startKafkaSink', () => {
       failedAt: '2025-03-01T08:00:00+01:00',
     };
     const m = encodeDeadLetter(refused, 'test.');
-    consumer.add(0, m.value, m.headers, m.key);
+    consumer.add(0, m.value, m.headers, m.key, DLT);
     const writer = new FakeWriter(consumer.logs);
-    const sink = await start(consumer, writer);
-    await until(() => consumer.committed(0) === 2);
+    const producer = new FakeProducer(consumer.logs);
+    const sink = await start(consumer, writer, 10, 50, 5, producer);
+    await until(() => consumer.committed(0) === 1 && consumer.committed(0, DLT) === 1);
     await sink.stop();
     expect(writer.records.size).toBe(0);
     expect(writer.deadLetters).toMatchObject([
       { connector: 'kafka-sink', errors: [{ code: 'HUB_ERR_MODEL_REQUIRED', pointer: '/data/quantity' }] },
       refused,
     ]);
-    expect(sink.stats()).toMatchObject({ poison: 1, deadLetters: 2 });
+    // Only the schema-invalid message goes to the topic: the connector's dead letter came from it.
+    expect(producer.values()).toMatchObject([
+      { originalOffset: 0, reasons: [{ code: 'HUB_ERR_MODEL_REQUIRED', pointer: '/data/quantity' }] },
+    ]);
+    expect(sink.stats()).toMatchObject({ poison: 1, deadLetters: 2, deadLettersProduced: 1 });
   });
 
-  it('isolates records the warehouse refuses as bad data into dead letters', async () => {
+  it('isolates records the warehouse refuses as bad data into dead letters, on the topic with their bytes', async () => {
     const consumer = new FakeConsumer();
-    for (let i = 0; i < 8; i++) consumer.addRecord(0, movement(i));
+    const sent = Array.from({ length: 8 }, (_, i) => consumer.addRecord(0, movement(i)));
     const writer = new FakeWriter(consumer.logs);
     writer.refuse = new Set(['mv-5']);
-    const sink = await start(consumer, writer);
+    const producer = new FakeProducer(consumer.logs);
+    const sink = await start(consumer, writer, 10, 50, 5, producer);
     await until(() => consumer.committed(0) === 8);
     await sink.stop();
     expect([...writer.records.keys()].sort()).toEqual(['mv-0', 'mv-1', 'mv-2', 'mv-3', 'mv-4', 'mv-6', 'mv-7']);
     expect(writer.deadLetters).toMatchObject([
       { sourceId: 'mv-5', resourceType: 'StockMovement', errors: [{ code: 'HUB_ERR_SQL_LITERAL' }] },
     ]);
+    const [letter] = producer.values();
+    expect(producer.acked.map((m) => m.key)).toEqual([`${TOPIC}/0@5`]);
+    expect(letter).toMatchObject({ originalOffset: 5, reasons: [{ code: 'HUB_ERR_SQL_LITERAL' }] });
+    expect(Buffer.from(letter?.payloadBase64 ?? '', 'base64')).toEqual(sent[5]?.value);
+    expect(consumer.logs.indexOf(`dead-letter ${TOPIC}/0@5`)).toBeLessThan(consumer.logs.indexOf('commit 0:8'));
+  });
+
+  it('commits a poison message only once its dead letter is acknowledged, resending what failed', async () => {
+    const consumer = new FakeConsumer();
+    consumer.add(0, Buffer.from('not json'));
+    consumer.addRecord(0, movement(1));
+    const writer = new FakeWriter(consumer.logs);
+    const producer = new FakeProducer(consumer.logs);
+    producer.hold = true;
+    producer.failDeliveries = 1;
+    const sink = await start(consumer, writer, 10, 10, 5, producer);
+    await until(() => writer.records.size === 1);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Written to the warehouse, but the dead letter has no delivery report yet: no commit.
+    expect(consumer.commits).toEqual([]);
+    producer.hold = false;
+    await until(() => consumer.committed(0) === 2);
+    await sink.stop();
+    // The first delivery failed (timed out), the retry was acknowledged, then the commit.
+    expect(producer.acked.map((m) => m.key)).toEqual([`${TOPIC}/0@0`]);
+    expect(consumer.logs).toEqual(['write 1', `dead-letter ${TOPIC}/0@0`, 'dead 1', 'commit 0:2']);
+    expect(sink.stats()).toMatchObject({ retries: 1, deadLettersProduced: 1 });
+  });
+
+  it('sends a dead letter too large for Kafka without its bytes, rather than blocking', async () => {
+    const consumer = new FakeConsumer();
+    const big = Buffer.alloc(4000, 0xff);
+    consumer.add(0, big);
+    const writer = new FakeWriter(consumer.logs);
+    const producer = new FakeProducer(consumer.logs);
+    producer.maxBytes = 3000;
+    const sink = await start(consumer, writer, 10, 10, 5, producer);
+    await until(() => consumer.committed(0) === 1);
+    await sink.stop();
+    expect(producer.values()).toMatchObject([
+      {
+        payloadBase64: null,
+        reasons: [{ code: 'HUB_ERR_ENVELOPE_INVALID' }, { code: 'HUB_ERR_STREAM_MESSAGE_TOO_LARGE' }],
+      },
+    ]);
+    // The table row keeps the bytes.
+    expect(writer.deadLetters[0]?.payload).toMatchObject({ value: big.toString('base64') });
+  });
+
+  it('skips its own dead letters read back, and never re-sends poison read from the dead-letter topic', async () => {
+    const consumer = new FakeConsumer();
+    const original = { topic: TOPIC, partition: 0, offset: 3, key: 'x', value: Buffer.from('oops'), headers: [] };
+    const own = encodeSinkDeadLetter(
+      original,
+      [{ pointer: '', code: 'HUB_ERR_X', message: 'x' }],
+      '2025-03-01T00:00:00Z',
+      DLT,
+    );
+    consumer.add(0, own.value, own.headers, own.key, DLT);
+    consumer.add(0, Buffer.from('garbage on the dead-letter topic'), [], 'g', DLT);
+    // A valid record on the dead-letter topic is not data.
+    const record = encodeRecord(movement(9), 'simulator', 'test.');
+    consumer.add(0, record.value, record.headers, record.key, DLT);
+    const writer = new FakeWriter(consumer.logs);
+    const producer = new FakeProducer(consumer.logs);
+    const sink = await start(consumer, writer, 10, 10, 5, producer);
+    await until(() => consumer.committed(0, DLT) === 3);
+    await sink.stop();
+    expect(writer.records.size).toBe(0);
+    expect(producer.acked).toEqual([]);
+    expect(writer.deadLetters.map((d) => d.sourceId)).toEqual([`${DLT}/0@1`, `${DLT}/0@2`]);
+    expect(sink.stats()).toMatchObject({ ownDeadLettersSkipped: 1, poison: 2, deadLettersProduced: 0 });
   });
 
   it('pauses fetching while a full batch waits for the writer, and resumes after', async () => {
@@ -397,21 +501,25 @@ describe('startKafkaSink', () => {
     expect(sink.stats().assignment).toEqual([{ topic: TOPIC, partition: 0 }]);
   });
 
-  it('stop() finishes the batch in flight, commits it and disconnects', async () => {
+  it('stop() finishes the batch in flight, commits it and disconnects, dead-letter producer included', async () => {
     const consumer = new FakeConsumer();
-    for (let i = 0; i < 5; i++) consumer.addRecord(0, movement(i));
+    for (let i = 0; i < 4; i++) consumer.addRecord(0, movement(i));
+    consumer.add(0, Buffer.from('poison'));
     const writer = new FakeWriter(consumer.logs);
     let release = () => {};
     writer.hold = new Promise((resolve) => {
       release = resolve;
     });
-    const sink = await start(consumer, writer);
+    const producer = new FakeProducer(consumer.logs);
+    const sink = await start(consumer, writer, 10, 50, 5, producer);
     await until(() => writer.calls.length === 1);
     const stopping = sink.stop();
     setTimeout(release, 50);
     await stopping;
+    expect(producer.acked.map((m) => m.key)).toEqual([`${TOPIC}/0@4`]);
     expect(consumer.committed(0)).toBe(5);
     expect(consumer.disconnected).toBe(true);
+    expect(producer.flushed && producer.disconnected).toBe(true);
     await sink.stop();
   });
 

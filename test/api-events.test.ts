@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiKeyStore } from '../api/auth/api-key-store.js';
+import { EventJournal } from '../api/events/event-journal.js';
+import { LiveEvents } from '../api/events/live-events.js';
+import { buildApi } from '../api/server.js';
 import type { CanonicalResource } from '../core/ports/index.js';
 import { BATCHES, INCIDENT, LOCATIONS, MOVEMENTS, SHIPMENTS } from '../warehouse/contract/scenario.js';
 import { DuckDbWarehouse } from '../warehouse/index.js';
-import { ApiKeyStore } from './auth/api-key-store.js';
-import { EventJournal } from './events/event-journal.js';
-import { LiveEvents } from './events/live-events.js';
-import { buildApi } from './server.js';
 
 const BOOTSTRAP = 'test-bootstrap-key-events-0123456789';
 

@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import { RecordBatchReader, tableFromIPC } from 'apache-arrow';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiKeyStore } from '../api/auth/api-key-store.js';
+import { csvCell, negotiateExport } from '../api/routes/exports.js';
+import { buildApi } from '../api/server.js';
 import type { CanonicalResource, ExportQuery, WarehouseQuery } from '../core/ports/index.js';
-import { describeWithService, randomName } from '../test/services.js';
 import { BATCHES, MOVEMENTS } from '../warehouse/contract/scenario.js';
 import { createClickHouseWarehouse, DuckDbWarehouse } from '../warehouse/index.js';
-import { ApiKeyStore } from './auth/api-key-store.js';
-import { csvCell, negotiateExport } from './routes/exports.js';
-import { buildApi } from './server.js';
+import { describeWithService, randomName } from './services.js';
 
 const BOOTSTRAP = 'test-bootstrap-key-exports-0123456789';
 
