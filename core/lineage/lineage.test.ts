@@ -63,3 +63,28 @@ describe('source hash', () => {
     expect(lineageOf({ connector: 'c', sourceSystem: 's', sourceId: '1', payload: 1 }).ingestedAt).toMatch(/Z$/);
   });
 });
+
+describe('canonical JSON, against the reference implementation', () => {
+  it('gives the text of the canonicalize package for any JSON value', async () => {
+    const reference = (await import('canonicalize')).default as unknown as (input: unknown) => string;
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        expect(canonicalJson(value)).toBe(reference(value));
+      }),
+      { numRuns: 500 },
+    );
+    // Escapes, lone surrogates, skipped members, toJSON, and keys out of UTF-16 order.
+    const tricky = {
+      é: '\u0001"\\\u2028',
+      '\ud800': 'x\udc00y',
+      a: [undefined, 1e21, -0, 5e-7, Number.MIN_VALUE],
+      b: undefined,
+      d: new Date(0),
+      '\u{1F600}': '\u{1F600}',
+      '\uFB01': 1,
+    };
+    expect(canonicalJson(tricky)).toBe(reference(tricky));
+    expect(() => canonicalJson({ f: () => 1 })).toThrow(TypeError);
+    expect(() => canonicalJson([Number.POSITIVE_INFINITY])).toThrow(TypeError);
+  });
+});

@@ -168,9 +168,12 @@ function dateOnly(value: unknown): string | null {
   return ms !== null && new Date(ms).toISOString().slice(0, 10) === day ? day : null;
 }
 
-// A batch usually repeats the same ingest time: remember the last one parsed.
+// Two one-entry caches: a movement reads its own time, then its ingest time, which repeats
+// from one record to the next; one shared entry would miss on both.
 let lastInstantText = '';
 let lastInstantMs: number | null = null;
+let lastIngestText = '';
+let lastIngestMs: number | null = null;
 
 function instantMs(value: unknown): number | null {
   const text = str(value);
@@ -180,6 +183,17 @@ function instantMs(value: unknown): number | null {
     lastInstantText = text;
   }
   return lastInstantMs;
+}
+
+/** `instantMs` of an ingest time (its own cache entry). */
+function ingestMs(value: unknown): number | null {
+  const text = str(value);
+  if (text === null) return null;
+  if (text !== lastIngestText) {
+    lastIngestMs = storable(Date.parse(text));
+    lastIngestText = text;
+  }
+  return lastIngestMs;
 }
 
 /**
@@ -278,7 +292,7 @@ export function movementRow(r: CanonicalResource, now: number): Mapped<MovementD
     source_system: str(lineage?.sourceSystem) ?? '',
     source_id: str(lineage?.sourceId) ?? '',
     source_hash: str(lineage?.sourceHash) ?? '',
-    ingested_at: instantMs(lineage?.ingestedAt) ?? now,
+    ingested_at: ingestMs(lineage?.ingestedAt) ?? now,
   };
   return problems.length > 0 ? { problems } : { row };
 }
