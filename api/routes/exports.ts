@@ -14,8 +14,11 @@ import {
   AsyncByteQueue,
   type Data,
   type DataType,
+  Dictionary,
   Field,
   Float64,
+  Int8,
+  Int16,
   Int64,
   makeData,
   RecordBatch,
@@ -24,10 +27,15 @@ import {
   Struct,
   TimestampMillisecond,
   Utf8,
+  type Vector,
+  makeVector,
 } from 'apache-arrow';
 import type { FastifyInstance } from 'fastify';
 import { HubError } from '../../core/errors/index.js';
 import {
+  type ColumnarExportColumn,
+  type ColumnarExportQuery,
+  type ColumnarExportStream,
   EXPORT_DATASETS,
   EXPORT_FILTERS,
   type ExportChunk,
@@ -36,6 +44,7 @@ import {
   type ExportFilter,
   type ExportQuery,
   type ExportStream,
+  type ExportVector,
 } from '../../core/ports/index.js';
 import { badRequest, problemSchema } from '../problems.js';
 
@@ -227,6 +236,63 @@ async function* arrowBytes(stream: ExportStream): AsyncGenerator<Buffer> {
   yield sink.take();
 }
 
+/** Arrow type of a columnar column: dictionary-encoded text gets Int8/Int16 indices. */
+function columnarType(column: ColumnarExportColumn, id: number): DataType {
+  if (column.dictionary === undefined) return arrowType(column.type);
+  return new Dictionary(new Utf8(), column.dictionary.length <= 127 ? new Int8() : new Int16(), id);
+}
+
+/** A dictionary's values as one Arrow Utf8 vector (built once per export, so written once). */
+function dictionaryVector(values: readonly string[]): Vector<Utf8> {
+  const bytes: Buffer[] = values.map((v) => Buffer.from(v, 'utf8'));
+  const valueOffsets = new Int32Array(values.length + 1);
+  for (let i = 0; i < bytes.length; i++) valueOffsets[i + 1] = (valueOffsets[i] as number) + (bytes[i] as Buffer).length;
+  const data = makeData({ type: new Utf8(), length: values.length, nullCount: 0, valueOffsets, data: Buffer.concat(bytes) });
+  return makeVector(data);
+}
+
+/** One columnar vector as Arrow data: the typed arrays are used as they are, not copied. */
+function columnarData(field: Field, vector: ExportVector, length: number, dictionary?: Vector<Utf8>): Data {
+  const valid = { nullCount: vector.nullCount, ...(vector.validity ? { nullBitmap: vector.validity } : {}) };
+  switch (vector.kind) {
+    case 'utf8':
+      return makeData({ type: field.type as Utf8, length, ...valid, valueOffsets: vector.offsets, data: vector.bytes });
+    case 'dictionary':
+      return makeData({
+        type: field.type as Dictionary<Utf8, Int16>,
+        length,
+        ...valid,
+        data: vector.indices as Int16Array,
+        dictionary,
+      });
+    case 'float64':
+      return makeData({ type: field.type as Float64, length, ...valid, data: vector.data });
+    case 'int64':
+      return makeData({ type: field.type as Int64, length, ...valid, data: vector.data });
+  }
+}
+
+/** The Arrow stream of a columnar export: one record batch per chunk, dictionaries sent once. */
+export async function* columnarArrowBytes(stream: ColumnarExportStream): AsyncGenerator<Buffer> {
+  const fields = stream.columns.map((c, i) => new Field(c.name, columnarType(c, i), true));
+  const schema = new Schema(fields);
+  const dictionaries = stream.columns.map((c) => (c.dictionary ? dictionaryVector(c.dictionary) : undefined));
+  const sink = new Collector();
+  const writer = new RecordBatchStreamWriter();
+  writer.reset(sink, schema);
+  yield sink.take();
+  for await (const chunk of stream.chunks) {
+    const children = fields.map((f, i) =>
+      columnarData(f, chunk.vectors[i] as ExportVector, chunk.rowCount, dictionaries[i]),
+    );
+    const data = makeData({ type: new Struct(fields), length: chunk.rowCount, nullCount: 0, children });
+    writer.write(new RecordBatch(schema, data));
+    yield sink.take();
+  }
+  writer.close();
+  yield sink.take();
+}
+
 async function* textBytes(stream: ExportStream, format: 'ndjson' | 'csv'): AsyncGenerator<Buffer> {
   if (format === 'csv') yield Buffer.from(`${stream.columns.map((c) => csvCell(c.name, 'string')).join(',')}\r\n`);
   const pieces = format === 'csv' ? csvPieces : ndjsonPieces;
@@ -236,9 +302,35 @@ async function* textBytes(stream: ExportStream, format: 'ndjson' | 'csv'): Async
 }
 
 /** The bytes of an export in one format, as a Node stream that reads on only when drained. */
-export function exportBody(stream: ExportStream, format: ExportFormat): Readable {
-  const bytes = format === 'arrow' ? arrowBytes(stream) : textBytes(stream, format);
+export function exportBody(stream: ExportStream | ColumnarExportStream, format: ExportFormat): Readable {
+  const bytes =
+    'chunks' in stream && isColumnar(stream)
+      ? columnarArrowBytes(stream)
+      : format === 'arrow'
+        ? arrowBytes(stream as ExportStream)
+        : textBytes(stream as ExportStream, format);
   return Readable.from(bytes, { objectMode: false, highWaterMark: 1 << 20 });
+}
+
+const COLUMNAR = Symbol('columnar');
+
+function isColumnar(stream: ExportStream | ColumnarExportStream): stream is ColumnarExportStream {
+  return (stream as { [COLUMNAR]?: true })[COLUMNAR] === true;
+}
+
+/** Starts an export: columnar when the format is Arrow and the engine can, else row-based. */
+async function startExport(
+  exports: ExportQuery & Partial<ColumnarExportQuery>,
+  format: ExportFormat,
+  dataset: ExportDataset,
+  filter: ExportFilter,
+  regions: readonly string[] | null,
+): Promise<ExportStream | ColumnarExportStream> {
+  if (format === 'arrow' && typeof exports.exportColumnar === 'function') {
+    const stream = await exports.exportColumnar(dataset, filter, { regions });
+    return Object.assign(Object.create(null) as object, stream, { [COLUMNAR]: true }) as ColumnarExportStream;
+  }
+  return exports.exportRows(dataset, filter, { regions });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -250,7 +342,10 @@ const code = { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9_-]{0,31}$' } as con
 type ExportQuerystring = ExportFilter & { format?: ExportFormat };
 
 /** `GET /v1/exports/{dataset}` over an `ExportQuery` port. */
-export async function exportRoutes(app: FastifyInstance, opts: { exports: ExportQuery }): Promise<void> {
+export async function exportRoutes(
+  app: FastifyInstance,
+  opts: { exports: ExportQuery & Partial<ColumnarExportQuery> },
+): Promise<void> {
   app.get<{ Params: { dataset: ExportDataset }; Querystring: ExportQuerystring }>(
     '/v1/exports/:dataset',
     {
@@ -328,7 +423,8 @@ export async function exportRoutes(app: FastifyInstance, opts: { exports: Export
           { pointer: '/querystring/from', code: 'HUB_ERR_API_BAD_QUERY', message: 'must be before to' },
         ]);
       }
-      const stream = await opts.exports.exportRows(dataset, filter, { regions: request.principal?.regions ?? null });
+      const regions = request.principal?.regions ?? null;
+      const stream = await startExport(opts.exports, format, dataset, filter, regions);
       const body = exportBody(stream, format);
       body.on('error', (error) => request.log.error({ err: error, dataset }, 'export failed while streaming'));
       return reply

@@ -18,7 +18,6 @@ const lotSchema200 = {
     'productId',
     'expiry',
     'manufactured',
-    'record',
     'stock',
     'movements',
     'firstMovementAt',
@@ -32,11 +31,12 @@ const lotSchema200 = {
     expiry: { type: ['string', 'null'], format: 'date' },
     manufactured: { type: ['string', 'null'], format: 'date' },
     // Not `oneOf: [Lot, null]`: the serializer would validate the stored record against the schema
-    // to choose a branch, and answer 500 for a record stored under an older schema version.
+    // to choose a branch, and answer 500 for a record stored under an older schema version. Absent
+    // rather than null: OpenAPI Generator's Python client cannot model `type: [object, null]`.
     record: {
-      type: ['object', 'null'],
+      type: 'object',
       additionalProperties: true,
-      description: 'The stored Lot record (schema `Lot`), or null when the lot is only known from movements.',
+      description: 'The stored Lot record (schema `Lot`); absent when the lot is only known from movements.',
     },
     stock: {
       type: 'array',
@@ -84,7 +84,8 @@ export async function lotRoutes(app: FastifyInstance, opts: { resources: Resourc
       const { gtin, lot } = request.params;
       const summary = await opts.resources.getLot(gtin, lot, callerRegions(request));
       if (summary === undefined) throw notFound(request);
-      return summary;
+      const { record, ...rest } = summary;
+      return record === null ? rest : summary;
     },
   );
 

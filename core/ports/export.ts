@@ -82,3 +82,58 @@ export interface ExportQuery {
   /** Starts an export. Throws `HUB_ERR_WAREHOUSE_*` if the query cannot start. */
   exportRows(dataset: ExportDataset, filter: ExportFilter, options?: ExportOptions): Promise<ExportStream>;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Columnar exports: what an engine that can read its results column by column (DuckDB) hands
+// the Arrow writer, so that no value becomes a JS object on the way. Buffers follow Arrow's
+// layouts (validity bitmaps LSB first, one bit per row, 1 = valid; absent = no null).
+
+/** One column of a columnar chunk, `rowCount` entries long. */
+export type ExportVector =
+  | {
+      /** UTF-8 text: row `i` is `bytes[offsets[i], offsets[i + 1])`. */
+      readonly kind: 'utf8';
+      readonly offsets: Int32Array;
+      readonly bytes: Uint8Array;
+      readonly nullCount: number;
+      readonly validity?: Uint8Array;
+    }
+  | {
+      /** Indices into the column's `dictionary` (0 for a null row). */
+      readonly kind: 'dictionary';
+      readonly indices: Int8Array | Int16Array;
+      readonly nullCount: number;
+      readonly validity?: Uint8Array;
+    }
+  | { readonly kind: 'float64'; readonly data: Float64Array; readonly nullCount: number; readonly validity?: Uint8Array }
+  | {
+      /** `int` values, or `timestamp` epoch milliseconds. */
+      readonly kind: 'int64';
+      readonly data: BigInt64Array;
+      readonly nullCount: number;
+      readonly validity?: Uint8Array;
+    };
+
+export interface ColumnarExportColumn extends ExportColumn {
+  /**
+   * For a `string` column sent dictionary-encoded: its distinct values, once for the whole
+   * export (the chunks carry indices into it).
+   */
+  readonly dictionary?: readonly string[];
+}
+
+export interface ColumnarExportChunk {
+  readonly rowCount: number;
+  readonly vectors: readonly ExportVector[];
+}
+
+/** `ExportStream` in columnar form: the same rows, in the same order, with the same values. */
+export interface ColumnarExportStream {
+  readonly columns: readonly ColumnarExportColumn[];
+  readonly chunks: AsyncIterable<ColumnarExportChunk>;
+}
+
+/** Implemented by engines that can export columnar (DuckDB); the API uses it for Arrow. */
+export interface ColumnarExportQuery {
+  exportColumnar(dataset: ExportDataset, filter: ExportFilter, options?: ExportOptions): Promise<ColumnarExportStream>;
+}

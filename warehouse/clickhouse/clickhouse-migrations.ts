@@ -19,6 +19,11 @@
  *   narrowed to one warehouse (a sorting-key prefix) 0.11 s. `FINAL` is the cheapest exact
  *   answer before merges; national dashboards should read KPI tables fed by materialized
  *   views rather than scan the movements (DESIGN.md §5).
+ * - Those real-time aggregates are exact under redelivery (step 0008): a view sees every
+ *   insert, so the writer inserts a movement only if its id was never inserted before, and
+ *   the views read `movement_ids` (the ids the writer inserted, with the columns the
+ *   aggregates need), not `stock_movements`. The order and crash windows are explained at
+ *   `ClickHouseWarehouse.insertRecords`.
  * - No `LowCardinality`, `DateTime64`, `Map`/JSON types (absent from 18.16): JSON documents
  *   are `String`, and times are `DateTime('UTC')` plus `occurred_at_ms UInt16` where the
  *   millisecond matters.
@@ -78,6 +83,19 @@ function resourceTable(spec: TableSpec): TableDef {
     shardBy: `cityHash64(${spec.key[0]})`,
   };
 }
+
+/** The columns of `movement_ids`: what the writer records per inserted movement. */
+export const MOVEMENT_ID_COLUMNS = [
+  'id',
+  'location_id',
+  'product_id',
+  'lot_number',
+  'unit',
+  'quantity',
+  'movement_type',
+  'occurred_at',
+  'region_id',
+] as const;
 
 const micro = (column: string) => `toInt64(round(${column} * 1000000))`;
 
@@ -242,6 +260,7 @@ export const CLICKHOUSE_SCHEMA: readonly ClickHouseSchemaStep[] = [
     // `stock_movements FINAL` counts it once. These tables are the fast, approximate
     // dashboard source; the exact KPIs (stock_position, …) keep reading FINAL. Rows inserted
     // before this step are not in the aggregates (views are not populated).
+    // Released as is; step 0008 replaces these views and makes the aggregates exact.
     name: '0006_realtime_aggregates',
     schema: [
       {
@@ -305,6 +324,70 @@ export const CLICKHOUSE_SCHEMA: readonly ClickHouseSchemaStep[] = [
         partitionBy: 'toYYYYMM(minute)',
         orderBy: ['connector', 'source_system', 'minute'],
         shardBy: 'cityHash64(connector, source_system)',
+      },
+    ],
+  },
+  {
+    // Exact real-time aggregates under redelivery (issue 5 §3). The writer
+    // (ClickHouseWarehouse.insertRecords) now inserts into stock_movements only movements
+    // whose id is not in `movement_ids`, then records them there; that second insert is the
+    // commit point, and the views feeding the aggregates move onto it. A movement whose
+    // stock_movements insert ran but whose `movement_ids` insert did not (a crash between the
+    // two) is inserted again on redelivery: it collapses in `stock_movements FINAL`, and the
+    // aggregates see it once, from `movement_ids`.
+    // The 0006 views are dropped first (never two feeds at once), then the aggregates are
+    // rebuilt from `stock_movements FINAL` through the new views: truncating before filling
+    // keeps the step idempotent if it is interrupted and runs again. Run it with the sinks
+    // stopped (`hub migrate`): a batch landing between the truncation and the fill would be
+    // counted twice, and one landing with the old views gone but the new ones not yet there,
+    // not at all.
+    name: '0008_exact_realtime_aggregates',
+    schema: [
+      { kind: 'drop', name: 'stock_on_hand_mv' },
+      { kind: 'drop', name: 'movements_daily_mv' },
+      {
+        kind: 'table',
+        name: 'movement_ids',
+        columns: [
+          ['id', 'String'],
+          ['location_id', 'String'],
+          ['product_id', 'String'],
+          ['lot_number', 'Nullable(String)'],
+          ['unit', 'String'],
+          ['quantity', 'Float64'],
+          ['movement_type', 'String'],
+          ['occurred_at', "DateTime('UTC')"],
+          ['region_id', 'String'],
+        ],
+        engine: { kind: 'ReplacingMergeTree' },
+        orderBy: ['id'],
+        // With the movement's own rows and aggregates (stock_movements, stock_on_hand_agg).
+        shardBy: 'cityHash64(location_id)',
+      },
+      {
+        kind: 'materialized-view',
+        name: 'stock_on_hand_ids_mv',
+        to: 'stock_on_hand_agg',
+        from: 'movement_ids',
+        select: (from) =>
+          `SELECT location_id, product_id, ifNull(lot_number, '') AS lot, unit, ${micro('quantity')} AS on_hand_micro, toUInt64(1) AS movements FROM ${from}`,
+      },
+      {
+        kind: 'materialized-view',
+        name: 'movements_daily_ids_mv',
+        to: 'movements_daily_agg',
+        from: 'movement_ids',
+        select: (from) =>
+          `SELECT toDate(occurred_at) AS day, region_id, movement_type, unit, toUInt64(1) AS movements, ${micro('quantity')} AS quantity_micro FROM ${from}`,
+      },
+      { kind: 'truncate', table: 'stock_on_hand_agg' },
+      { kind: 'truncate', table: 'movements_daily_agg' },
+      { kind: 'truncate', table: 'movement_ids' },
+      {
+        kind: 'fill',
+        table: 'movement_ids',
+        from: 'stock_movements',
+        select: (from) => `SELECT ${MOVEMENT_ID_COLUMNS.join(', ')} FROM ${from} FINAL`,
       },
     ],
   },

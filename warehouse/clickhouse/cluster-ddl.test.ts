@@ -134,7 +134,7 @@ describe('ClickHouse schema generator: single node', () => {
     const names = CLICKHOUSE_MIGRATIONS.map((m) => m.name);
     expect([...names].sort()).toEqual(names);
     expect(new Set(names).size).toBe(names.length);
-    expect(names.slice(-2)).toEqual(['0006_realtime_aggregates', '0007_freshness']);
+    expect(names.slice(-3)).toEqual(['0006_realtime_aggregates', '0007_freshness', '0008_exact_realtime_aggregates']);
   });
 
   it('maps every engine of the family', () => {
@@ -154,11 +154,25 @@ describe('ClickHouse schema generator: single node', () => {
 describe('ClickHouse schema generator: cluster', () => {
   const statements = clickhouseMigrations(CLUSTER).flatMap((m) => m.statements);
 
-  it('puts ON CLUSTER on every statement, views and ALTERs included', () => {
+  it('puts ON CLUSTER on every DDL statement, views, ALTERs, DROPs and TRUNCATEs included', () => {
     expect(statements.length).toBeGreaterThan(CLICKHOUSE_MIGRATIONS.flatMap((m) => m.statements).length);
-    for (const s of statements) expect(s).toMatch(/^(CREATE|ALTER) [A-Z ]+ reserve_hub\.\w+ ON CLUSTER hub_cluster /);
-    expect(statements.filter((s) => s.startsWith('CREATE MATERIALIZED VIEW'))).toHaveLength(2);
+    const ddl = statements.filter((s) => !s.startsWith('INSERT'));
+    for (const s of ddl) {
+      expect(s).toMatch(/^(CREATE|ALTER|DROP|TRUNCATE) [A-Z ]+ reserve_hub\.\w+ ON CLUSTER hub_cluster( |$)/);
+    }
+    expect(statements.filter((s) => s.startsWith('CREATE MATERIALIZED VIEW'))).toHaveLength(4);
     expect(statements.filter((s) => s.startsWith('ALTER TABLE'))).toHaveLength(4);
+    expect(statements.filter((s) => s.startsWith('DROP TABLE IF EXISTS reserve_hub.'))).toHaveLength(2);
+    // The truncations empty the local tables; the backfill (not DDL) goes through the
+    // Distributed tables, which shard it as the writer would.
+    expect(statements.filter((s) => s.startsWith('TRUNCATE'))).toEqual([
+      'TRUNCATE TABLE IF EXISTS reserve_hub.stock_on_hand_agg_local ON CLUSTER hub_cluster',
+      'TRUNCATE TABLE IF EXISTS reserve_hub.movements_daily_agg_local ON CLUSTER hub_cluster',
+      'TRUNCATE TABLE IF EXISTS reserve_hub.movement_ids_local ON CLUSTER hub_cluster',
+    ]);
+    expect(statements.filter((s) => s.startsWith('INSERT'))).toEqual([
+      'INSERT INTO reserve_hub.movement_ids SELECT id, location_id, product_id, lot_number, unit, quantity, movement_type, occurred_at, region_id FROM reserve_hub.stock_movements FINAL',
+    ]);
   });
 
   it('gives every table a Replicated local twin and a Distributed table under its own name', () => {
@@ -178,12 +192,24 @@ describe('ClickHouse schema generator: cluster', () => {
     );
   });
 
-  it('feeds each shard’s aggregate from its local movements', () => {
+  it('feeds each shard’s aggregate from its local movement ids (0006’s views on the movements dropped)', () => {
     const views = statements.filter((s) => s.startsWith('CREATE MATERIALIZED VIEW'));
     expect(views[0]).toMatch(
       /^CREATE MATERIALIZED VIEW IF NOT EXISTS reserve_hub\.stock_on_hand_mv ON CLUSTER hub_cluster TO reserve_hub\.stock_on_hand_agg_local AS SELECT .* FROM reserve_hub\.stock_movements_local$/,
     );
     expect(views[1]).toContain('TO reserve_hub.movements_daily_agg_local');
+    expect(views[2]).toMatch(
+      /^CREATE MATERIALIZED VIEW IF NOT EXISTS reserve_hub\.stock_on_hand_ids_mv ON CLUSTER hub_cluster TO reserve_hub\.stock_on_hand_agg_local AS SELECT .* FROM reserve_hub\.movement_ids_local$/,
+    );
+    expect(views[3]).toMatch(/TO reserve_hub\.movements_daily_agg_local AS SELECT .* FROM reserve_hub\.movement_ids_local$/);
+    const drops = statements.filter((s) => s.startsWith('DROP'));
+    expect(drops).toEqual([
+      'DROP TABLE IF EXISTS reserve_hub.stock_on_hand_mv ON CLUSTER hub_cluster',
+      'DROP TABLE IF EXISTS reserve_hub.movements_daily_mv ON CLUSTER hub_cluster',
+    ]);
+    expect(statements.join('\n')).toContain(
+      'Distributed(hub_cluster, reserve_hub, movement_ids_local, cityHash64(location_id))',
+    );
   });
 
   it('prints a whole script, and refuses names that are not identifiers', () => {
@@ -191,6 +217,7 @@ describe('ClickHouse schema generator: cluster', () => {
     expect(script).toContain('CREATE DATABASE IF NOT EXISTS reserve_hub ON CLUSTER hub_cluster;');
     expect(script).toContain('reserve_hub.hub_migrations_local ON CLUSTER hub_cluster');
     expect(script).toContain('-- 0007_freshness');
+    expect(script).toContain('-- 0008_exact_realtime_aggregates');
     expect(() => clickhouseMigrations({ cluster: 'x; DROP', database: 'd' })).toThrow(
       /HUB_CLICKHOUSE_CLUSTER must be a plain identifier/,
     );
@@ -232,34 +259,94 @@ describeWithService('clickhouse', 'ClickHouse 18.16: real-time aggregates agains
     await w.close();
   });
 
-  it('equals the FINAL answer, then counts a redelivery across batches twice (the documented approximation)', async () => {
-    await w.insertRecords([...LOCATIONS, ...PRODUCTS]);
-    await w.insertRecords(movementsOf(MOVEMENTS).slice(0, 8));
-    await w.insertRecords(movementsOf(MOVEMENTS).slice(8));
-    const before = await compareAggregates(client);
-    expect(before.agg.length).toBeGreaterThan(3);
-    expect(before.agg).toEqual(before.final);
+  /** movements_daily_agg against FINAL, and the movement counts of both aggregates. */
+  async function compareDaily(): Promise<{ agg: unknown[]; final: unknown[]; counts: number[] }> {
     const daily = async (table: string, count: string) =>
       (
         await (
           await client.query({
-            query: `SELECT toString(day) AS d, region_id, movement_type, ${count} AS n FROM ${table} GROUP BY d, region_id, movement_type ORDER BY d, region_id, movement_type`,
+            query: `SELECT toString(day) AS d, region_id, movement_type, unit, ${count} AS n FROM ${table} GROUP BY d, region_id, movement_type, unit ORDER BY d, region_id, movement_type, unit`,
             format: 'JSONEachRow',
           })
         ).json()
       ).map((r) => JSON.stringify(r));
-    const dailyFinal = `(SELECT toDate(occurred_at) AS day, region_id, movement_type FROM stock_movements FINAL)`;
-    expect(await daily('movements_daily_agg', 'sum(movements)')).toEqual(await daily(dailyFinal, 'count()'));
+    const final = `(SELECT toDate(occurred_at) AS day, region_id, movement_type, unit, quantity FROM stock_movements FINAL)`;
+    const counts = await Promise.all(
+      ['SELECT sum(movements) AS n FROM stock_on_hand_agg', 'SELECT sum(movements) AS n FROM movements_daily_agg'].map(
+        async (query) => Number(((await (await client.query({ query, format: 'JSONEachRow' })).json()) as { n: string }[])[0]?.n),
+      ),
+    );
+    return {
+      agg: await daily('movements_daily_agg', 'concat(toString(sum(movements)), \'/\', toString(sum(quantity_micro)))'),
+      final: await daily(final, "concat(toString(count()), '/', toString(sum(toInt64(round(quantity * 1000000)))))"),
+      counts,
+    };
+  }
 
-    // m02 (−250 water at souss-massa-wh1) delivered again in a later batch.
-    await w.insertRecords([MOVEMENTS[1] as CanonicalResource]);
-    const after = await compareAggregates(client);
-    expect(after.final).toEqual(before.final);
-    expect(after.agg).not.toEqual(after.final);
-    const row = (rows: unknown, key: string) => (rows as string[]).find((r) => r.startsWith(key));
-    const key = 'souss-massa-wh1|water-5l||EA|';
-    const q = (r: string | undefined) => Number(r?.split('|')[4]);
-    expect(q(row(after.agg, key)) - q(row(after.final, key))).toBe(-250_000_000);
+  async function expectExact(movements: number): Promise<void> {
+    const stock = await compareAggregates(client);
+    expect(stock.agg.length).toBeGreaterThan(3);
+    expect(stock.agg).toEqual(stock.final);
+    const daily = await compareDaily();
+    expect(daily.agg).toEqual(daily.final);
+    expect(daily.counts).toEqual([movements, movements]);
+    expect(await count(client, 'stock_movements FINAL')).toBe(movements);
+  }
+
+  it('equals the FINAL answer: a batch delivered twice, a duplicate inside a batch, a later redelivery', async () => {
+    const all = movementsOf(MOVEMENTS);
+    expect(all).toHaveLength(15);
+    await w.insertRecords([...LOCATIONS, ...PRODUCTS]);
+    const first = all.slice(0, 8);
+    await w.insertRecords(first);
+    await w.insertRecords(first); // the same batch delivered twice
+    await expectExact(8);
+    // A duplicate inside a batch (m09 twice), plus m02 redelivered in this later batch.
+    await w.insertRecords([...all.slice(8), all[8] as CanonicalResource, all[1] as CanonicalResource]);
+    await expectExact(15);
+    // m02 (−250 water at souss-massa-wh1) counted once: 1000 − 250 − 300.
+    const water = (await compareAggregates(client)).agg.find((r) => r.startsWith('souss-massa-wh1|water-5l||EA|'));
+    expect(water).toBe('souss-massa-wh1|water-5l||EA|450000000');
+    // Nothing but the first copies reached stock_movements: no redelivery was inserted.
+    expect(await count(client, 'stock_movements')).toBe(15);
+    expect(await count(client, 'movement_ids')).toBe(15);
+  });
+
+  it('stays exact when a crash fell between the movements insert and the ids insert', async () => {
+    // What a writer that died after inserting into stock_movements left: the row, no id.
+    const columns =
+      'movement_type, occurred_at, occurred_at_ms, location_id, counterpart_id, product_id, gtin, lot_number, quantity, unit, reason, connector, source_system, source_id, source_hash, ingested_at, region_id, category';
+    await client.command({
+      query: `INSERT INTO stock_movements (id, ${columns}) SELECT 'm01-crash' AS id, ${columns} FROM stock_movements FINAL WHERE id = 'm01'`,
+    });
+    expect(await count(client, 'stock_movements FINAL')).toBe(16);
+    expect((await compareDaily()).counts).toEqual([15, 15]); // not in the aggregates yet
+    // The redelivery: inserted again (collapsing in FINAL), and recorded, once.
+    const redelivered = { ...(MOVEMENTS[0] as CanonicalResource), id: 'm01-crash' };
+    await w.insertRecords([redelivered]);
+    await w.insertRecords([redelivered]);
+    expect(await count(client, 'stock_movements')).toBe(17);
+    await expectExact(16);
+    // And after the merges.
+    await client.command({ query: 'OPTIMIZE TABLE stock_movements FINAL' });
+    expect(await count(client, 'stock_movements')).toBe(16);
+    await expectExact(16);
+  });
+
+  it('rebuilds exact aggregates from FINAL when the step runs again after an interruption', async () => {
+    const step = CLICKHOUSE_MIGRATIONS.find((m) => m.name === '0008_exact_realtime_aggregates');
+    expect(step).toBeDefined();
+    const admin = await createClickHouseClient({ url }, 'default');
+    try {
+      const again = await migrateClickHouse(admin, client, w.database, [
+        { ...(step as (typeof CLICKHOUSE_MIGRATIONS)[number]), name: '0008_rerun' },
+      ]);
+      expect(again.find((s) => s.name === '0008_rerun')?.status).toBe('applied');
+    } finally {
+      await admin.close();
+    }
+    await expectExact(16);
+    expect(await count(client, 'movement_ids')).toBe(16);
   });
 });
 
@@ -312,11 +399,18 @@ describeWithService('clickhouse', 'ClickHouse 18.16: the cluster topology on a o
       for (let i = 0; i < 200 && (await count(client, 'stock_movements_local')) < 15; i++) {
         await new Promise((r) => setTimeout(r, 50));
       }
+      for (let i = 0; i < 200 && (await count(client, 'movement_ids_local')) < 15; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      // The same batch again: its ids are found through the Distributed movement_ids (FINAL).
+      await w.insertRecords(movementsOf(MOVEMENTS));
+      await new Promise((r) => setTimeout(r, 500)); // anything forwarded would have arrived
       const { agg, final } = await compareAggregates(client);
       expect(agg.length).toBeGreaterThan(3);
       expect(agg).toEqual(final);
       expect(await count(client, 'stock_movements_local')).toBe(15);
       expect(await count(client, 'stock_movements')).toBe(15);
+      expect(await count(client, 'movement_ids_local')).toBe(15);
     } finally {
       await w.close();
     }

@@ -14,6 +14,9 @@
  * Sharding keys keep together the rows that must meet: the copies of a redelivered row (same
  * key, so ReplacingMergeTree collapses them on one shard) and, for movements, a location's
  * whole ledger (`cityHash64(location_id)`), so FINAL and the stock aggregates stay per shard.
+ * `movement_ids` (the writer's record of the movement ids it inserted, which feeds the exact
+ * real-time aggregates: clickhouse-migrations.ts 0008) is sharded the same way, so a movement's
+ * id, its row and its aggregate contribution share one shard.
  *
  * The hub's user profile on a cluster should set `insert_distributed_sync = 1` (an INSERT into a
  * Distributed table is otherwise acknowledged before the shards have it: the sink would commit
@@ -64,7 +67,32 @@ export interface MaterializedViewDef {
   select(from: string): string;
 }
 
-export type SchemaDef = TableDef | AddColumnDef | MaterializedViewDef;
+/** Drops a materialized view (or table) if it exists: `DROP TABLE IF EXISTS`. */
+export interface DropDef {
+  readonly kind: 'drop';
+  readonly name: string;
+}
+
+/** Empties a table (its local twin in a cluster). With `fill`, a step rebuilds a table idempotently. */
+export interface TruncateDef {
+  readonly kind: 'truncate';
+  readonly table: string;
+}
+
+/**
+ * `INSERT INTO table SELECT …`: a backfill through the names the queries use (the Distributed
+ * tables in a cluster, which shard the rows as the writer would). Not distributed DDL: it runs
+ * once, on the node the migration talks to.
+ */
+export interface FillDef {
+  readonly kind: 'fill';
+  readonly table: string;
+  /** The table read (its Distributed table in a cluster). */
+  readonly from: string;
+  select(from: string): string;
+}
+
+export type SchemaDef = TableDef | AddColumnDef | MaterializedViewDef | DropDef | TruncateDef | FillDef;
 
 /** How to render. Absent `cluster`: single node. */
 export interface DdlTarget {
@@ -127,6 +155,12 @@ export function renderDdl(def: SchemaDef, target: DdlTarget = {}): string[] {
         return [`ALTER TABLE ${def.table} ADD COLUMN ${def.column}`];
       case 'materialized-view':
         return [`CREATE MATERIALIZED VIEW IF NOT EXISTS ${def.name} TO ${def.to} AS ${def.select(def.from)}`];
+      case 'drop':
+        return [`DROP TABLE IF EXISTS ${def.name}`];
+      case 'truncate':
+        return [`TRUNCATE TABLE IF EXISTS ${def.table}`];
+      case 'fill':
+        return [`INSERT INTO ${def.table} ${def.select(def.from)}`];
     }
   }
   const cluster = identifier(target.cluster, 'cluster');
@@ -151,6 +185,12 @@ export function renderDdl(def: SchemaDef, target: DdlTarget = {}): string[] {
       return [
         `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.${def.name}${on} TO ${local(def.to)} AS ${def.select(local(def.from))}`,
       ];
+    case 'drop':
+      return [`DROP TABLE IF EXISTS ${db}.${def.name}${on}`];
+    case 'truncate':
+      return [`TRUNCATE TABLE IF EXISTS ${local(def.table)}${on}`];
+    case 'fill':
+      return [`INSERT INTO ${db}.${def.table} ${def.select(`${db}.${def.from}`)}`];
   }
 }
 

@@ -20,7 +20,6 @@
  * time (and id) range and the region and category of the batch's locations and products as
  * stored now; the new rows are then appended straight into `stock_movements`, in the same
  * transaction. Same rows, same checks, without the staging copy and the INSERT … SELECT.
- * The connector state is written in the same round trip as the COMMIT.
  */
 import type { DuckDBConnection, DuckDBType } from '@duckdb/node-api';
 import type { CanonicalResource, DeadLetter, SinkBatch, SinkWriteResult } from '../../core/ports/index.js';
@@ -44,6 +43,12 @@ import {
 import { duckdbError } from './duckdb-connection.js';
 
 type DuckDbApi = typeof import('@duckdb/node-api');
+
+/** Filled by a write for a live index (stock-index.ts): the movements it appended; `exact: false` when unknown. */
+export interface AppendedMovements {
+  readonly rows: MovementDbRow[];
+  exact: boolean;
+}
 
 type StageType = 'VARCHAR' | 'DOUBLE';
 
@@ -316,9 +321,14 @@ async function stageAndInsert(
  * region of their location and the category of their product as stored now (the batch's own
  * locations and products are already in).
  */
-async function insertMovements(conn: DuckDBConnection, rows: readonly MovementDbRow[]): Promise<number> {
+async function insertMovements(
+  conn: DuckDBConnection,
+  rows: readonly MovementDbRow[],
+  appended?: AppendedMovements,
+): Promise<number> {
   if (rows.length === 0) return 0;
-  if (directMovements.has(conn) && duck !== undefined) return appendMovements(conn, duck, rows);
+  if (directMovements.has(conn) && duck !== undefined) return appendMovements(conn, duck, rows, appended);
+  if (appended) appended.exact = false; // the stage path does not say which rows it kept
   let first = Number.POSITIVE_INFINITY;
   let last = Number.NEGATIVE_INFINITY;
   for (const row of rows) {
@@ -349,6 +359,7 @@ async function appendMovements(
   conn: DuckDBConnection,
   api: DuckDbApi,
   rows: readonly MovementDbRow[],
+  appended?: AppendedMovements,
 ): Promise<number> {
   let first = Number.POSITIVE_INFINITY;
   let last = Number.NEGATIVE_INFINITY;
@@ -419,10 +430,15 @@ async function appendMovements(
   } finally {
     appender.closeSync();
   }
+  if (appended) for (const row of fresh) appended.rows.push(row);
   return fresh.length;
 }
 
-async function insertRecordRows(conn: DuckDBConnection, rows: RecordRows): Promise<number> {
+async function insertRecordRows(
+  conn: DuckDBConnection,
+  rows: RecordRows,
+  appended?: AppendedMovements,
+): Promise<number> {
   let written = 0;
   written += await stageAndInsert(conn, STAGES.locations, rows.locations);
   written += await stageAndInsert(conn, STAGES.products, rows.products);
@@ -453,11 +469,11 @@ async function insertRecordRows(conn: DuckDBConnection, rows: RecordRows): Promi
     // Lines and history entries are parts of a record, not records: `written` counts records.
     if (s.columns.some((c) => c.name === 'doc')) written += changed;
   }
-  written += await insertMovements(conn, rows.stock_movements);
+  written += await insertMovements(conn, rows.stock_movements, appended);
   return written;
 }
 
-/** `last`: a statement sent in the same round trip as the COMMIT (which it precedes). */
+/** `last`: a statement run after `work`, right before the COMMIT. */
 async function inTransaction<T>(
   conn: DuckDBConnection,
   what: string,
@@ -472,8 +488,8 @@ async function inTransaction<T>(
   }
   try {
     const result = await work();
-    // Statements of one call run in order and stop at the first error: no COMMIT after one.
-    await conn.run(last === undefined ? 'COMMIT' : `${last};\nCOMMIT`);
+    if (last !== undefined) await conn.run(last);
+    await conn.run('COMMIT');
     return result;
   } catch (error) {
     await conn.run('ROLLBACK').catch(() => undefined);
@@ -489,6 +505,7 @@ export async function writeSinkBatch(
   conn: DuckDBConnection,
   batch: SinkBatch,
   now = Date.now(),
+  appended?: AppendedMovements,
 ): Promise<SinkWriteResult> {
   const rows = toRecordRows(batch.records, now, { connector: batch.connector, stream: batch.stream });
   const letters: DeadLetterDbRow[] = toDeadLetterRows([...batch.deadLetters, ...rows.unmappable], now);
@@ -512,7 +529,7 @@ export async function writeSinkBatch(
     conn,
     `write batch ${batch.connector}/${batch.stream}`,
     async () => {
-      const written = await insertRecordRows(conn, rows);
+      const written = await insertRecordRows(conn, rows, appended);
       const deadLettered = await stageAndInsert(conn, STAGES.dead_letters, letters);
       return { written, deadLettered };
     },
@@ -527,11 +544,12 @@ export async function insertRecordsDuckDb(
   conn: DuckDBConnection,
   records: readonly CanonicalResource[],
   now = Date.now(),
+  appended?: AppendedMovements,
 ): Promise<number> {
   const rows = toRecordRows(records, now);
   const letters = toDeadLetterRows(rows.unmappable, now);
   return inTransaction(conn, 'insert records', async () => {
-    const written = await insertRecordRows(conn, rows);
+    const written = await insertRecordRows(conn, rows, appended);
     await stageAndInsert(conn, STAGES.dead_letters, letters);
     return written;
   });

@@ -5,11 +5,14 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { HubError, migrationFailure } from '../../core/errors/index.js';
 import { sinkBatchSeconds } from '../../core/observability/metrics.js';
 import type {
   CanonicalResource,
   CanonicalResourceDoc,
+  ColumnarExportQuery,
+  ColumnarExportStream,
   ComponentHealth,
   DeadLetter,
   DeadLetterEntry,
@@ -65,10 +68,19 @@ import {
   toPage,
   toShipmentStatusEvent,
 } from '../sql/resource-queries.js';
+import { tableFor } from '../sql/resource-rows.js';
 import { duckdbSql, listLocationsSql, stockOnHandSql, toLocationRow, toStockRow } from '../sql/warehouse-queries.js';
 import { duckdbError, type OpenedDuckDb, openDuckDb, queryRows } from './duckdb-connection.js';
+import { duckdbColumnarExport } from './duckdb-export.js';
 import { migrateDuckDb } from './duckdb-migrations.js';
-import { insertDeadLettersDuckDb, insertRecordsDuckDb, readStateDuckDb, writeSinkBatch } from './duckdb-record-sink.js';
+import {
+  type AppendedMovements,
+  insertDeadLettersDuckDb,
+  insertRecordsDuckDb,
+  readStateDuckDb,
+  writeSinkBatch,
+} from './duckdb-record-sink.js';
+import { StockIndex } from './stock-index.js';
 
 export interface DuckDbWarehouseOptions {
   /** Directory of the hub's data; the file is `<dataDir>/warehouse.duckdb`. Created if missing. */
@@ -84,7 +96,9 @@ export interface DuckDbWarehouseOptions {
 /** The file name inside `dataDir`. */
 export const DUCKDB_FILE = 'warehouse.duckdb';
 
-export class DuckDbWarehouse implements Warehouse, RecordSink, WarehouseWriter, KpiQuery, ExportQuery {
+export class DuckDbWarehouse
+  implements Warehouse, RecordSink, WarehouseWriter, KpiQuery, ExportQuery, ColumnarExportQuery
+{
   readonly engine = 'duckdb';
   readonly name = 'duckdb';
   readonly path: string;
@@ -93,6 +107,10 @@ export class DuckDbWarehouse implements Warehouse, RecordSink, WarehouseWriter, 
   #opening: Promise<void> | undefined;
   /** Connections of running exports, closed by `close()`. */
   readonly #exports = new Set<{ closeSync(): void }>();
+  /** Live stock positions (stock-index.ts); `undefined` while not loaded: the SQL answers. */
+  #stock: StockIndex | undefined;
+  #stockReloading = false;
+  #stockRetryAt = 0;
 
   constructor(options: DuckDbWarehouseOptions) {
     this.#options = options;
@@ -122,6 +140,7 @@ export class DuckDbWarehouse implements Warehouse, RecordSink, WarehouseWriter, 
       await this.close();
       throw failure;
     }
+    await this.#reloadStock();
   }
 
   /** Waits for queued work, then closes the connections and the file. Idempotent. */
@@ -129,6 +148,7 @@ export class DuckDbWarehouse implements Warehouse, RecordSink, WarehouseWriter, 
     const db = this.#db;
     this.#db = undefined;
     this.#opening = undefined;
+    this.#stock = undefined;
     if (db === undefined) return;
     for (const conn of this.#exports) conn.closeSync();
     this.#exports.clear();
@@ -162,6 +182,10 @@ export class DuckDbWarehouse implements Warehouse, RecordSink, WarehouseWriter, 
   }
 
   async stockOnHand(filter: StockFilter): Promise<StockRow[]> {
+    this.#require();
+    const rows = this.#stock?.query(filter);
+    if (rows !== undefined) return rows;
+    if (this.#stock === undefined && Date.now() >= this.#stockRetryAt) void this.#reloadStock();
     return this.#read('stock on hand', stockOnHandSql(duckdbSql, filter), toStockRow);
   }
 
@@ -220,6 +244,24 @@ export class DuckDbWarehouse implements Warehouse, RecordSink, WarehouseWriter, 
       }
     }
     return { columns, chunks: chunks() };
+  }
+
+  /**
+   * The same export, columnar (Arrow-ready typed arrays and per-export dictionaries), on a
+   * connection of its own (warehouse/duckdb/duckdb-export.ts).
+   */
+  async exportColumnar(
+    dataset: ExportDataset,
+    filter: ExportFilter,
+    options?: ExportOptions,
+  ): Promise<ColumnarExportStream> {
+    const db = this.#require();
+    const conn = await db.instance.connect();
+    this.#exports.add(conn);
+    const release = (): void => {
+      if (this.#exports.delete(conn)) conn.closeSync();
+    };
+    return duckdbColumnarExport(conn, release, dataset, filter, options);
   }
 
   // --- ResourceQuery (SQL in warehouse/sql/resource-queries.ts, shared with ClickHouse) -------
@@ -289,18 +331,86 @@ export class DuckDbWarehouse implements Warehouse, RecordSink, WarehouseWriter, 
   async write(batch: SinkBatch): Promise<SinkWriteResult> {
     return this.#require().writer.exclusive(async (conn) => {
       const stop = sinkBatchSeconds.startTimer({ sink: 'duckdb' });
+      const appended: AppendedMovements = { rows: [], exact: true };
       try {
-        return await writeSinkBatch(conn, batch);
+        const result = await writeSinkBatch(conn, batch, undefined, appended);
+        await this.#applyStock(conn, batch.records, appended);
+        return result;
+      } catch (error) {
+        this.#dropStock(); // committed or not: reload rather than guess
+        throw error;
       } finally {
         stop();
       }
     });
   }
 
+  // --- live stock index (stock-index.ts) -----------------------------------------------------
+
+  /** Loads the index on the writer's queue, so that no write falls between the load and its use. */
+  #reloadStock(): Promise<void> {
+    const db = this.#db;
+    if (db === undefined || this.#stockReloading) return Promise.resolve();
+    this.#stockReloading = true;
+    return db.writer
+      .exclusive(async (conn) => {
+        const index = await StockIndex.load(conn);
+        if (this.#db === db) this.#stock = index;
+      })
+      .catch(() => {
+        this.#stockRetryAt = Date.now() + 1000; // the SQL answers meanwhile
+      })
+      .finally(() => {
+        this.#stockReloading = false;
+      });
+  }
+
+  #dropStock(): void {
+    if (this.#stock === undefined) return;
+    this.#stock = undefined;
+    this.#stockRetryAt = 0;
+    void this.#reloadStock();
+  }
+
+  /** After a commit, on the writer's queue: the movements it appended and its dimensions as stored now. */
+  async #applyStock(
+    conn: DuckDBConnection,
+    records: readonly CanonicalResource[],
+    appended: AppendedMovements,
+  ): Promise<void> {
+    const index = this.#stock;
+    if (index === undefined) return;
+    if (!appended.exact) return this.#dropStock();
+    const locations = new Set<string>();
+    const products = new Set<string>();
+    for (const r of records) {
+      if (typeof r?.id !== 'string' || typeof r.resourceType !== 'string') continue;
+      const table = tableFor(r.resourceType);
+      if (table === 'locations') locations.add(r.id);
+      else if (table === 'products') products.add(r.id);
+    }
+    try {
+      await index.refreshDimensions(conn, [...locations], [...products]);
+      index.applyMovements(appended.rows);
+    } catch {
+      this.#dropStock();
+    }
+  }
+
   // --- WarehouseWriter -----------------------------------------------------------------------
 
   async insertRecords(records: readonly CanonicalResource[]): Promise<number> {
-    return this.#require().writer.exclusive((conn) => insertRecordsDuckDb(conn, records));
+    return this.#require().writer.exclusive(async (conn) => {
+      const appended: AppendedMovements = { rows: [], exact: true };
+      try {
+        const written = await insertRecordsDuckDb(conn, records, undefined, appended);
+        await this.#applyStock(conn, records, appended);
+        return written;
+      } catch (error) {
+        this.#dropStock();
+        throw error;
+      }
+    });
   }
 
   async insertDeadLetters(deadLetters: readonly DeadLetter[]): Promise<number> {

@@ -72,6 +72,9 @@ const col = (name: string, type: ExportColumnType, read?: (d: ExportDialect) => 
   read: read ?? (() => raw(name)),
 });
 
+/** Text columns whose values are (nearly) all different: never dictionary-encoded. */
+const UNIQUE_TEXT: ReadonlySet<string> = new Set(['id', 'source_id', 'name_fr']);
+
 const MOVEMENT_COLUMNS: readonly ColumnSpec[] = [
   col('id', 'string'),
   col('movement_type', 'string'),
@@ -200,6 +203,7 @@ export function exportSql(
   dataset: ExportDataset,
   filter: ExportFilter,
   scope: readonly string[] | null | undefined,
+  ordered = true,
 ): SqlFragment {
   const d = DIALECTS[e.dialect](e);
   const regions = effectiveRegions(filter.region, scope);
@@ -216,12 +220,12 @@ export function exportSql(
       if (filter.category !== undefined) {
         c.push(sql`product_id IN (SELECT id FROM ${e.table('products')} WHERE category = ${filter.category})`);
       }
-      if (dataset === 'stock') return stockSql(d, c);
+      if (dataset === 'stock') return stockSql(d, c, ordered);
       if (filter.movementType !== undefined) c.push(sql`movement_type = ${filter.movementType}`);
       if (filter.from !== undefined) c.push(sql`${d.occurredMs} >= ${instantMs(filter.from)}`);
       if (filter.to !== undefined) c.push(sql`${d.occurredMs} < ${instantMs(filter.to)}`);
       const order = e.dialect === 'clickhouse' ? 'occurred_at, occurred_at_ms, id' : 'occurred_at, id';
-      return project(d, dataset, 'stock_movements', c, order);
+      return project(d, dataset, 'stock_movements', c, ordered ? order : undefined);
     }
     case 'shipments': {
       if (has) c.push(sql`(origin_region_id IN ${sqlList(has)} OR destination_region_id IN ${sqlList(has)})`);
@@ -229,19 +233,19 @@ export function exportSql(
         c.push(sql`(origin_id = ${filter.warehouse} OR destination_id = ${filter.warehouse})`);
       }
       common(d, c, filter, 'planned_at');
-      return project(d, dataset, 'shipments', c, 'id');
+      return project(d, dataset, 'shipments', c, ordered ? 'id' : undefined);
     }
     case 'requests': {
       if (has) c.push(inRegions(d, 'deliver_to_id', has));
       if (filter.warehouse !== undefined) c.push(sql`deliver_to_id = ${filter.warehouse}`);
       common(d, c, filter, 'authored_at');
-      return project(d, dataset, 'supply_requests', c, 'id');
+      return project(d, dataset, 'supply_requests', c, ordered ? 'id' : undefined);
     }
     case 'incidents': {
       if (has) c.push(d.hasAny('affected_regions', has));
       if (filter.status !== undefined) c.push(sql`status = ${filter.status}`);
       times(d, c, filter, 'started_at');
-      return project(d, dataset, 'incidents', c, 'id');
+      return project(d, dataset, 'incidents', c, ordered ? 'id' : undefined);
     }
   }
 }
@@ -256,9 +260,10 @@ function project(
   dataset: ExportDataset,
   table: string,
   c: readonly SqlFragment[],
-  order: string,
+  order: string | undefined,
 ): SqlFragment {
-  return sql`SELECT ${select(d, dataset)} FROM (SELECT * FROM ${d.e.table(table)} ${where(c)}) ORDER BY ${raw(order)}`;
+  const by = order === undefined ? raw('') : raw(`ORDER BY ${order}`);
+  return sql`SELECT ${select(d, dataset)} FROM (SELECT * FROM ${d.e.table(table)} ${where(c)}) ${by}`;
 }
 
 function common(d: ExportDialect, c: SqlFragment[], filter: ExportFilter, timeColumn: string): void {
@@ -278,7 +283,7 @@ function times(d: ExportDialect, c: SqlFragment[], filter: ExportFilter, column:
  * category denormalized into each movement at ingest, so no JOIN (exact sums in micro-units,
  * as in `stockOnHandSql`).
  */
-function stockSql(d: ExportDialect, c: readonly SqlFragment[]): SqlFragment {
+function stockSql(d: ExportDialect, c: readonly SqlFragment[], ordered: boolean): SqlFragment {
   const { e } = d;
   return sql`SELECT location_id, region_id, product_id, category, gtin, lot_number, unit,
   on_hand_micro / 1000000 AS on_hand, last_movement_at
@@ -290,7 +295,7 @@ FROM (
   GROUP BY location_id, product_id, lot_number, unit
   HAVING on_hand_micro != 0
 )
-ORDER BY location_id, product_id, lot_number, unit`;
+${raw(ordered ? 'ORDER BY location_id, product_id, lot_number, unit' : '')}`;
 }
 
 /** One engine value → the exported value of a column of `type` (64-bit ints may come as text). */
@@ -299,4 +304,52 @@ export function toExportValue(type: ExportColumnType, value: unknown): string | 
   if (type === 'string') return typeof value === 'string' ? value : String(value);
   const n = typeof value === 'number' ? value : Number(value);
   return Number.isFinite(n) ? n : null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// DuckDB columnar exports (the Arrow path): the same rows as `exportSql`, typed for Arrow, with
+// repeated text sent as ENUM codes so that each distinct value is decoded once per export.
+
+/** Most distinct values a column may have to be dictionary-encoded (Int16 Arrow indices). */
+export const EXPORT_DICTIONARY_MAX = 32_767;
+
+/** The text columns of a dataset worth a dictionary (all but the unique ones). */
+export function dictionaryCandidates(dataset: ExportDataset): readonly string[] {
+  return COLUMNS[dataset].filter((c) => c.type === 'string' && !UNIQUE_TEXT.has(c.name)).map((c) => c.name);
+}
+
+/** `SELECT approx_count_distinct(c) …` over the export's rows (one row; no sort). */
+export function duckdbDistinctCountSql(base: SqlFragment, columns: readonly string[]): SqlFragment {
+  const counts = columns.map((c, i) => raw(`approx_count_distinct("${c}") AS c${i}`));
+  return sql`SELECT ${joinSql(counts)} FROM (${base}) AS t`;
+}
+
+/** `SELECT list(DISTINCT c ORDER BY c) …` over the export's rows (one row of lists, nulls left out). */
+export function duckdbDistinctListSql(base: SqlFragment, columns: readonly string[]): SqlFragment {
+  const lists = columns.map((c, i) =>
+    raw(`list(DISTINCT "${c}" ORDER BY "${c}") FILTER (WHERE "${c}" IS NOT NULL) AS c${i}`),
+  );
+  return sql`SELECT ${joinSql(lists)} FROM (${base}) AS t`;
+}
+
+/**
+ * The export's ordered rows with each column in its Arrow-ready DuckDB type: text as VARCHAR
+ * or, with a dictionary, an ENUM of exactly those values (codes = positions in the list);
+ * floats as DOUBLE; ints and timestamps (epoch ms) as BIGINT. Order is the base query's (a
+ * projection over a sorted subquery keeps its order).
+ */
+export function duckdbColumnarSql(
+  dataset: ExportDataset,
+  base: SqlFragment,
+  dictionaries: ReadonlyMap<string, readonly string[]>,
+): SqlFragment {
+  const items = COLUMNS[dataset].map((c) => {
+    const name = raw(`"${c.name}"`);
+    const dictionary = dictionaries.get(c.name);
+    if (dictionary !== undefined && dictionary.length > 0) return sql`CAST(${name} AS ENUM${sqlList(dictionary)}) AS ${name}`;
+    if (c.type === 'string') return sql`CAST(${name} AS VARCHAR) AS ${name}`;
+    if (c.type === 'float') return sql`CAST(${name} AS DOUBLE) AS ${name}`;
+    return sql`CAST(${name} AS BIGINT) AS ${name}`;
+  });
+  return sql`SELECT ${joinSql(items)} FROM (${base}) AS t`;
 }

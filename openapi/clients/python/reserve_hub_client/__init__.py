@@ -22,6 +22,7 @@ __all__ = [
     "ConnectorsApi",
     "DeadLettersApi",
     "EquipmentApi",
+    "EventsApi",
     "ExportsApi",
     "IncidentsApi",
     "IngestApi",
@@ -134,6 +135,7 @@ from reserve_hub_client.api.audit_api import AuditApi as AuditApi
 from reserve_hub_client.api.connectors_api import ConnectorsApi as ConnectorsApi
 from reserve_hub_client.api.dead_letters_api import DeadLettersApi as DeadLettersApi
 from reserve_hub_client.api.equipment_api import EquipmentApi as EquipmentApi
+from reserve_hub_client.api.events_api import EventsApi as EventsApi
 from reserve_hub_client.api.exports_api import ExportsApi as ExportsApi
 from reserve_hub_client.api.incidents_api import IncidentsApi as IncidentsApi
 from reserve_hub_client.api.ingest_api import IngestApi as IngestApi

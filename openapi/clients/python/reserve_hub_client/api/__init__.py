@@ -5,6 +5,7 @@ from reserve_hub_client.api.audit_api import AuditApi
 from reserve_hub_client.api.connectors_api import ConnectorsApi
 from reserve_hub_client.api.dead_letters_api import DeadLettersApi
 from reserve_hub_client.api.equipment_api import EquipmentApi
+from reserve_hub_client.api.events_api import EventsApi
 from reserve_hub_client.api.exports_api import ExportsApi
 from reserve_hub_client.api.incidents_api import IncidentsApi
 from reserve_hub_client.api.ingest_api import IngestApi

@@ -21,7 +21,6 @@ from datetime import date, datetime
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 from typing import Any, ClassVar, Dict, List, Optional
 from reserve_hub_client.models.get_lots_by_gtin_by_lot200_response_stock_inner import GetLotsByGtinByLot200ResponseStockInner
-from reserve_hub_client.models.lot import Lot
 from typing import Optional, Set
 from typing_extensions import Self
 
@@ -34,7 +33,7 @@ class GetLotsByGtinByLot200Response(BaseModel):
     product_id: Optional[StrictStr] = Field(alias="productId")
     expiry: Optional[date]
     manufactured: Optional[date]
-    record: Optional[Lot]
+    record: Optional[Dict[str, Any]] = Field(default=None, description="The stored Lot record (schema `Lot`); absent when the lot is only known from movements.")
     stock: List[GetLotsByGtinByLot200ResponseStockInner] = Field(description="Non-zero on-hand quantity per location and unit, in the caller's regions.")
     movements: StrictInt = Field(description="Movements of the lot in the caller's regions.")
     first_movement_at: Optional[datetime] = Field(alias="firstMovementAt")
@@ -83,9 +82,6 @@ class GetLotsByGtinByLot200Response(BaseModel):
             exclude=excluded_fields,
             exclude_none=True,
         )
-        # override the default output from pydantic by calling `to_dict()` of record
-        if self.record:
-            _dict['record'] = self.record.to_dict()
         # override the default output from pydantic by calling `to_dict()` of each item in stock (list)
         _items = []
         if self.stock:
@@ -112,11 +108,6 @@ class GetLotsByGtinByLot200Response(BaseModel):
         # and model_fields_set contains the field
         if self.manufactured is None and "manufactured" in self.model_fields_set:
             _dict['manufactured'] = None
-
-        # set to None if record (nullable) is None
-        # and model_fields_set contains the field
-        if self.record is None and "record" in self.model_fields_set:
-            _dict['record'] = None
 
         # set to None if first_movement_at (nullable) is None
         # and model_fields_set contains the field
@@ -145,7 +136,7 @@ class GetLotsByGtinByLot200Response(BaseModel):
             "productId": obj.get("productId"),
             "expiry": obj.get("expiry"),
             "manufactured": obj.get("manufactured"),
-            "record": Lot.from_dict(obj["record"]) if obj.get("record") is not None else None,
+            "record": obj.get("record"),
             "stock": [GetLotsByGtinByLot200ResponseStockInner.from_dict(_item) for _item in obj["stock"]] if obj.get("stock") is not None else None,
             "movements": obj.get("movements"),
             "firstMovementAt": obj.get("firstMovementAt"),

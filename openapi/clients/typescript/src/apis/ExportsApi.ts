@@ -146,7 +146,7 @@ export class ExportsApi extends runtime.BaseAPI implements ExportsApiInterface {
 
         if (this.configuration && this.configuration.accessToken) {
             const token = this.configuration.accessToken;
-            const tokenString = await token("apiKey", ["read"]);
+            const tokenString = await token("apiKey", []);
 
             if (tokenString) {
                 headerParameters["Authorization"] = `Bearer ${tokenString}`;

@@ -95,7 +95,7 @@ export class IngestApi extends runtime.BaseAPI implements IngestApiInterface {
 
         if (this.configuration && this.configuration.accessToken) {
             const token = this.configuration.accessToken;
-            const tokenString = await token("apiKey", ["ingest"]);
+            const tokenString = await token("apiKey", []);
 
             if (tokenString) {
                 headerParameters["Authorization"] = `Bearer ${tokenString}`;
@@ -154,7 +154,7 @@ export class IngestApi extends runtime.BaseAPI implements IngestApiInterface {
 
         if (this.configuration && this.configuration.accessToken) {
             const token = this.configuration.accessToken;
-            const tokenString = await token("apiKey", ["ingest"]);
+            const tokenString = await token("apiKey", []);
 
             if (tokenString) {
                 headerParameters["Authorization"] = `Bearer ${tokenString}`;

@@ -134,7 +134,7 @@ export class MovementsApi extends runtime.BaseAPI implements MovementsApiInterfa
 
         if (this.configuration && this.configuration.accessToken) {
             const token = this.configuration.accessToken;
-            const tokenString = await token("apiKey", ["read"]);
+            const tokenString = await token("apiKey", []);
 
             if (tokenString) {
                 headerParameters["Authorization"] = `Bearer ${tokenString}`;

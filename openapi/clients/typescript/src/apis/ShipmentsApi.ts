@@ -180,7 +180,7 @@ export class ShipmentsApi extends runtime.BaseAPI implements ShipmentsApiInterfa
 
         if (this.configuration && this.configuration.accessToken) {
             const token = this.configuration.accessToken;
-            const tokenString = await token("apiKey", ["read"]);
+            const tokenString = await token("apiKey", []);
 
             if (tokenString) {
                 headerParameters["Authorization"] = `Bearer ${tokenString}`;
@@ -226,7 +226,7 @@ export class ShipmentsApi extends runtime.BaseAPI implements ShipmentsApiInterfa
 
         if (this.configuration && this.configuration.accessToken) {
             const token = this.configuration.accessToken;
-            const tokenString = await token("apiKey", ["read"]);
+            const tokenString = await token("apiKey", []);
 
             if (tokenString) {
                 headerParameters["Authorization"] = `Bearer ${tokenString}`;
@@ -273,7 +273,7 @@ export class ShipmentsApi extends runtime.BaseAPI implements ShipmentsApiInterfa
 
         if (this.configuration && this.configuration.accessToken) {
             const token = this.configuration.accessToken;
-            const tokenString = await token("apiKey", ["read"]);
+            const tokenString = await token("apiKey", []);
 
             if (tokenString) {
                 headerParameters["Authorization"] = `Bearer ${tokenString}`;

@@ -104,7 +104,7 @@ export class StockApi extends runtime.BaseAPI implements StockApiInterface {
 
         if (this.configuration && this.configuration.accessToken) {
             const token = this.configuration.accessToken;
-            const tokenString = await token("apiKey", ["read"]);
+            const tokenString = await token("apiKey", []);
 
             if (tokenString) {
                 headerParameters["Authorization"] = `Bearer ${tokenString}`;

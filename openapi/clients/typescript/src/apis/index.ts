@@ -4,6 +4,7 @@ export * from './AuditApi.js';
 export * from './ConnectorsApi.js';
 export * from './DeadLettersApi.js';
 export * from './EquipmentApi.js';
+export * from './EventsApi.js';
 export * from './ExportsApi.js';
 export * from './IncidentsApi.js';
 export * from './IngestApi.js';

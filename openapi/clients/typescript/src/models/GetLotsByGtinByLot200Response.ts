@@ -13,13 +13,6 @@
  */
 
 import { mapValues } from '../runtime.js';
-import type { Lot } from './Lot.js';
-import {
-    LotFromJSON,
-    LotFromJSONTyped,
-    LotToJSON,
-    LotToJSONTyped,
-} from './Lot.js';
 import type { GetLotsByGtinByLot200ResponseStockInner } from './GetLotsByGtinByLot200ResponseStockInner.js';
 import {
     GetLotsByGtinByLot200ResponseStockInnerFromJSON,
@@ -65,11 +58,11 @@ export interface GetLotsByGtinByLot200Response {
      */
     manufactured: Date | null;
     /**
-     * 
-     * @type {Lot}
+     * The stored Lot record (schema `Lot`); absent when the lot is only known from movements.
+     * @type {object}
      * @memberof GetLotsByGtinByLot200Response
      */
-    record: Lot | null;
+    record?: object;
     /**
      * Non-zero on-hand quantity per location and unit, in the caller's regions.
      * @type {Array<GetLotsByGtinByLot200ResponseStockInner>}
@@ -105,7 +98,6 @@ export function instanceOfGetLotsByGtinByLot200Response(value: object): value is
     if (!('productId' in value) || value['productId'] === undefined) return false;
     if (!('expiry' in value) || value['expiry'] === undefined) return false;
     if (!('manufactured' in value) || value['manufactured'] === undefined) return false;
-    if (!('record' in value) || value['record'] === undefined) return false;
     if (!('stock' in value) || value['stock'] === undefined) return false;
     if (!('movements' in value) || value['movements'] === undefined) return false;
     if (!('firstMovementAt' in value) || value['firstMovementAt'] === undefined) return false;
@@ -128,7 +120,7 @@ export function GetLotsByGtinByLot200ResponseFromJSONTyped(json: any, ignoreDisc
         'productId': json['productId'],
         'expiry': (json['expiry'] == null ? null : new Date(json['expiry'])),
         'manufactured': (json['manufactured'] == null ? null : new Date(json['manufactured'])),
-        'record': LotFromJSON(json['record']),
+        'record': json['record'] == null ? undefined : json['record'],
         'stock': ((json['stock'] as Array<any>).map(GetLotsByGtinByLot200ResponseStockInnerFromJSON)),
         'movements': json['movements'],
         'firstMovementAt': (json['firstMovementAt'] == null ? null : new Date(json['firstMovementAt'])),
@@ -152,7 +144,7 @@ export function GetLotsByGtinByLot200ResponseToJSONTyped(value?: GetLotsByGtinBy
         'productId': value['productId'],
         'expiry': value['expiry'] == null ? value['expiry'] : value['expiry'].toISOString().substring(0,10),
         'manufactured': value['manufactured'] == null ? value['manufactured'] : value['manufactured'].toISOString().substring(0,10),
-        'record': LotToJSON(value['record']),
+        'record': value['record'],
         'stock': ((value['stock'] as Array<any>).map(GetLotsByGtinByLot200ResponseStockInnerToJSON)),
         'movements': value['movements'],
         'firstMovementAt': value['firstMovementAt'] == null ? value['firstMovementAt'] : value['firstMovementAt'].toISOString(),

@@ -83,6 +83,7 @@ export const ProblemCodeEnum = {
     HubErrAuthForbidden: 'HUB_ERR_AUTH_FORBIDDEN',
     HubErrApiBadQuery: 'HUB_ERR_API_BAD_QUERY',
     HubErrApiNotFound: 'HUB_ERR_API_NOT_FOUND',
+    HubErrApiMethodNotAllowed: 'HUB_ERR_API_METHOD_NOT_ALLOWED',
     HubErrApiInternal: 'HUB_ERR_API_INTERNAL',
     HubErrApiCursor: 'HUB_ERR_API_CURSOR',
     HubErrApiNotAcceptable: 'HUB_ERR_API_NOT_ACCEPTABLE',
