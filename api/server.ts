@@ -31,6 +31,7 @@ import { REQUESTS_CONNECTOR, requestRoutes } from './routes/requests.js';
 import { requestReadRoutes } from './routes/requests-read.js';
 import { resourceReads } from './routes/resource-common.js';
 import { shipmentRoutes } from './routes/shipments.js';
+import { situationRoomRoutes } from './routes/situation-room.js';
 import { stockRoutes } from './routes/stock.js';
 
 export interface ApiOptions {
@@ -120,6 +121,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   }
   await auditPlugin(app, { log: audit });
   await healthRoutes(app, { probe: options.probe, mode: options.mode, version: options.version });
+  await situationRoomRoutes(app);
   await locationRoutes(app, { warehouse: options.warehouse });
   await stockRoutes(app, { warehouse: options.warehouse });
   const reads = { resources: resourceReads(options.warehouse) };

@@ -27,6 +27,15 @@ export interface CreateKeyInput {
 const sha256 = (s: string): Buffer => createHash('sha256').update(s).digest();
 
 /**
+ * How long a verified key is trusted without reading SQLite again. A revocation in this process
+ * takes effect at once (the cache is cleared); one made by another process (`hub keys revoke`)
+ * within this delay.
+ */
+export const VERIFIED_KEY_TTL_MS = 2_000;
+/** Bound on cached keys (cleared when full): unknown tokens are never cached. */
+const VERIFIED_KEY_CACHE_MAX = 10_000;
+
+/**
  * API keys kept in the hub's SQLite state file. Only a SHA-256 of each secret is stored; the
  * clear key (`rh_<id>_<secret>`) is shown once, at creation. Keys are high-entropy random
  * values, so a fast hash is the right tool (no password stretching needed).
@@ -35,6 +44,8 @@ export class ApiKeyStore implements CredentialVerifier {
   readonly #db: BetterSqlite3.Database;
   readonly #bootstrapHash: Buffer | undefined;
   readonly #byId: BetterSqlite3.Statement;
+  /** Verified keys by the SHA-256 of the whole token (base64); see VERIFIED_KEY_TTL_MS. */
+  readonly #verified = new Map<string, { principal: Principal; until: number }>();
 
   constructor(path: string, options: { bootstrapKey?: string | undefined } = {}) {
     mkdirSync(dirname(path), { recursive: true });
@@ -93,6 +104,7 @@ export class ApiKeyStore implements CredentialVerifier {
     const r = this.#db
       .prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL')
       .run(new Date().toISOString(), id);
+    this.#verified.clear();
     return r.changes > 0;
   }
 
@@ -108,20 +120,31 @@ export class ApiKeyStore implements CredentialVerifier {
     }
     const m = /^rh_([0-9a-f]{12})_[A-Za-z0-9_-]{32}$/.exec(token);
     if (!m) return undefined;
-    // No cache: a key revoked from another process (`hub keys revoke`) stops working at once.
+    // A hit needs the same SHA-256 as a token verified against SQLite less than the TTL ago.
+    const cacheKey = digest.toString('base64');
+    const now = Date.now();
+    const cached = this.#verified.get(cacheKey);
+    if (cached !== undefined && cached.until > now) return cached.principal;
     const row = this.#byId.get(m[1]) as KeyRow | undefined;
-    if (!row || row.revoked_at !== null || !timingSafeEqual(row.secret_sha256, digest)) return undefined;
+    if (!row || row.revoked_at !== null || !timingSafeEqual(row.secret_sha256, digest)) {
+      this.#verified.delete(cacheKey);
+      return undefined;
+    }
     const info = toInfo(row);
-    return {
+    const principal: Principal = {
       keyId: info.id,
       name: info.name,
       scopes: info.scopes,
       regions: info.regions,
       organisations: info.organisations,
     };
+    if (this.#verified.size >= VERIFIED_KEY_CACHE_MAX) this.#verified.clear();
+    this.#verified.set(cacheKey, { principal, until: now + VERIFIED_KEY_TTL_MS });
+    return principal;
   }
 
   close(): void {
+    this.#verified.clear();
     if (this.#db.open) this.#db.close();
   }
 }

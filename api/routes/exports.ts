@@ -21,6 +21,7 @@ import {
   Int16,
   Int64,
   makeData,
+  makeVector,
   RecordBatch,
   RecordBatchStreamWriter,
   Schema,
@@ -28,7 +29,6 @@ import {
   TimestampMillisecond,
   Utf8,
   type Vector,
-  makeVector,
 } from 'apache-arrow';
 import type { FastifyInstance } from 'fastify';
 import { HubError } from '../../core/errors/index.js';
@@ -246,8 +246,15 @@ function columnarType(column: ColumnarExportColumn, id: number): DataType {
 function dictionaryVector(values: readonly string[]): Vector<Utf8> {
   const bytes: Buffer[] = values.map((v) => Buffer.from(v, 'utf8'));
   const valueOffsets = new Int32Array(values.length + 1);
-  for (let i = 0; i < bytes.length; i++) valueOffsets[i + 1] = (valueOffsets[i] as number) + (bytes[i] as Buffer).length;
-  const data = makeData({ type: new Utf8(), length: values.length, nullCount: 0, valueOffsets, data: Buffer.concat(bytes) });
+  for (let i = 0; i < bytes.length; i++)
+    valueOffsets[i + 1] = (valueOffsets[i] as number) + (bytes[i] as Buffer).length;
+  const data = makeData({
+    type: new Utf8(),
+    length: values.length,
+    nullCount: 0,
+    valueOffsets,
+    data: Buffer.concat(bytes),
+  });
   return makeVector(data);
 }
 
@@ -302,35 +309,28 @@ async function* textBytes(stream: ExportStream, format: 'ndjson' | 'csv'): Async
 }
 
 /** The bytes of an export in one format, as a Node stream that reads on only when drained. */
-export function exportBody(stream: ExportStream | ColumnarExportStream, format: ExportFormat): Readable {
-  const bytes =
-    'chunks' in stream && isColumnar(stream)
-      ? columnarArrowBytes(stream)
-      : format === 'arrow'
-        ? arrowBytes(stream as ExportStream)
-        : textBytes(stream as ExportStream, format);
+export function exportBody(stream: ExportStream, format: ExportFormat): Readable {
+  const bytes = format === 'arrow' ? arrowBytes(stream) : textBytes(stream, format);
   return Readable.from(bytes, { objectMode: false, highWaterMark: 1 << 20 });
 }
 
-const COLUMNAR = Symbol('columnar');
-
-function isColumnar(stream: ExportStream | ColumnarExportStream): stream is ColumnarExportStream {
-  return (stream as { [COLUMNAR]?: true })[COLUMNAR] === true;
+/** The Arrow bytes of a columnar export, as a Node stream that reads on only when drained. */
+export function columnarExportBody(stream: ColumnarExportStream): Readable {
+  return Readable.from(columnarArrowBytes(stream), { objectMode: false, highWaterMark: 1 << 20 });
 }
 
-/** Starts an export: columnar when the format is Arrow and the engine can, else row-based. */
+/** Starts an export and its body: columnar when the format is Arrow and the engine can, else row-based. */
 async function startExport(
   exports: ExportQuery & Partial<ColumnarExportQuery>,
   format: ExportFormat,
   dataset: ExportDataset,
   filter: ExportFilter,
   regions: readonly string[] | null,
-): Promise<ExportStream | ColumnarExportStream> {
+): Promise<Readable> {
   if (format === 'arrow' && typeof exports.exportColumnar === 'function') {
-    const stream = await exports.exportColumnar(dataset, filter, { regions });
-    return Object.assign(Object.create(null) as object, stream, { [COLUMNAR]: true }) as ColumnarExportStream;
+    return columnarExportBody(await exports.exportColumnar(dataset, filter, { regions }));
   }
-  return exports.exportRows(dataset, filter, { regions });
+  return exportBody(await exports.exportRows(dataset, filter, { regions }), format);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -424,8 +424,7 @@ export async function exportRoutes(
         ]);
       }
       const regions = request.principal?.regions ?? null;
-      const stream = await startExport(opts.exports, format, dataset, filter, regions);
-      const body = exportBody(stream, format);
+      const body = await startExport(opts.exports, format, dataset, filter, regions);
       body.on('error', (error) => request.log.error({ err: error, dataset }, 'export failed while streaming'));
       return reply
         .type(EXPORT_MEDIA_TYPES[format] + (format === 'arrow' ? '' : '; charset=utf-8'))

@@ -415,6 +415,31 @@ export const ERRORS = {
     status: 400,
     message: 'Invalid CloudEvent: {reason}',
   },
+  HUB_ERR_DASHBOARDS_INVALID: {
+    kind: 'config',
+    status: 500,
+    message: 'Invalid dashboard definition {source}: {reason}',
+  },
+  HUB_ERR_DASHBOARDS_UNAVAILABLE: {
+    kind: 'transient',
+    status: 503,
+    message: 'Metabase at {url} is unreachable: {reason}',
+  },
+  HUB_ERR_DASHBOARDS_AUTH: {
+    kind: 'config',
+    status: 500,
+    message: 'Metabase refused the login of {user}: check --user and --password',
+  },
+  HUB_ERR_DASHBOARDS_DATABASE: {
+    kind: 'config',
+    status: 500,
+    message: 'Metabase has no database named {name} (it has: {found})',
+  },
+  HUB_ERR_DASHBOARDS_API: {
+    kind: 'system',
+    status: 502,
+    message: 'Metabase answered {method} {path} with HTTP {status}',
+  },
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type ErrorCode = keyof typeof ERRORS;

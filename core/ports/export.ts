@@ -105,7 +105,12 @@ export type ExportVector =
       readonly nullCount: number;
       readonly validity?: Uint8Array;
     }
-  | { readonly kind: 'float64'; readonly data: Float64Array; readonly nullCount: number; readonly validity?: Uint8Array }
+  | {
+      readonly kind: 'float64';
+      readonly data: Float64Array;
+      readonly nullCount: number;
+      readonly validity?: Uint8Array;
+    }
   | {
       /** `int` values, or `timestamp` epoch milliseconds. */
       readonly kind: 'int64';

@@ -257,10 +257,9 @@ export const CLICKHOUSE_SCHEMA: readonly ClickHouseSchemaStep[] = [
     // Real-time aggregates fed by materialized views on every insert into stock_movements
     // (docs/kpis.md: stock_on_hand_live, movements_daily). A view sees inserts, not merges:
     // a movement redelivered in a later batch (at-least-once) is added twice here, while
-    // `stock_movements FINAL` counts it once. These tables are the fast, approximate
-    // dashboard source; the exact KPIs (stock_position, …) keep reading FINAL. Rows inserted
-    // before this step are not in the aggregates (views are not populated).
-    // Released as is; step 0008 replaces these views and makes the aggregates exact.
+    // `stock_movements FINAL` counts it once. As released, these tables were the fast but
+    // approximate dashboard source, and rows inserted before this step were not in them.
+    // Step 0008 replaces these views, rebuilds the tables, and makes them exact.
     name: '0006_realtime_aggregates',
     schema: [
       {

@@ -201,7 +201,9 @@ describe('ClickHouse schema generator: cluster', () => {
     expect(views[2]).toMatch(
       /^CREATE MATERIALIZED VIEW IF NOT EXISTS reserve_hub\.stock_on_hand_ids_mv ON CLUSTER hub_cluster TO reserve_hub\.stock_on_hand_agg_local AS SELECT .* FROM reserve_hub\.movement_ids_local$/,
     );
-    expect(views[3]).toMatch(/TO reserve_hub\.movements_daily_agg_local AS SELECT .* FROM reserve_hub\.movement_ids_local$/);
+    expect(views[3]).toMatch(
+      /TO reserve_hub\.movements_daily_agg_local AS SELECT .* FROM reserve_hub\.movement_ids_local$/,
+    );
     const drops = statements.filter((s) => s.startsWith('DROP'));
     expect(drops).toEqual([
       'DROP TABLE IF EXISTS reserve_hub.stock_on_hand_mv ON CLUSTER hub_cluster',
@@ -273,11 +275,12 @@ describeWithService('clickhouse', 'ClickHouse 18.16: real-time aggregates agains
     const final = `(SELECT toDate(occurred_at) AS day, region_id, movement_type, unit, quantity FROM stock_movements FINAL)`;
     const counts = await Promise.all(
       ['SELECT sum(movements) AS n FROM stock_on_hand_agg', 'SELECT sum(movements) AS n FROM movements_daily_agg'].map(
-        async (query) => Number(((await (await client.query({ query, format: 'JSONEachRow' })).json()) as { n: string }[])[0]?.n),
+        async (query) =>
+          Number(((await (await client.query({ query, format: 'JSONEachRow' })).json()) as { n: string }[])[0]?.n),
       ),
     );
     return {
-      agg: await daily('movements_daily_agg', 'concat(toString(sum(movements)), \'/\', toString(sum(quantity_micro)))'),
+      agg: await daily('movements_daily_agg', "concat(toString(sum(movements)), '/', toString(sum(quantity_micro)))"),
       final: await daily(final, "concat(toString(count()), '/', toString(sum(toInt64(round(quantity * 1000000)))))"),
       counts,
     };
@@ -317,7 +320,7 @@ describeWithService('clickhouse', 'ClickHouse 18.16: real-time aggregates agains
     const columns =
       'movement_type, occurred_at, occurred_at_ms, location_id, counterpart_id, product_id, gtin, lot_number, quantity, unit, reason, connector, source_system, source_id, source_hash, ingested_at, region_id, category';
     await client.command({
-      query: `INSERT INTO stock_movements (id, ${columns}) SELECT 'm01-crash' AS id, ${columns} FROM stock_movements FINAL WHERE id = 'm01'`,
+      query: `INSERT INTO stock_movements (id, ${columns}) SELECT 'm01-crash', ${columns} FROM stock_movements FINAL WHERE id = 'm01'`,
     });
     expect(await count(client, 'stock_movements FINAL')).toBe(16);
     expect((await compareDaily()).counts).toEqual([15, 15]); // not in the aggregates yet

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isHubError } from '../../core/errors/index.js';
-import type { Warehouse, WarehouseWriter } from '../../core/ports/index.js';
+import type { KpiQuery, KpiRow, Warehouse, WarehouseWriter } from '../../core/ports/index.js';
 import { describeWithService, randomName } from '../../test/services.js';
 import { createClickHouseClient } from '../clickhouse/clickhouse-client.js';
 import { ClickHouseWarehouse } from '../clickhouse/clickhouse-warehouse.js';
@@ -23,7 +23,7 @@ type Engine = 'duckdb' | 'clickhouse';
 
 /** What the contract needs from an engine under test. */
 interface Harness {
-  readonly warehouse: Warehouse & WarehouseWriter;
+  readonly warehouse: Warehouse & WarehouseWriter & KpiQuery;
   /** Loads every scenario batch through the engine's own ingestion path. */
   load(): Promise<void>;
   /** Distinct rows of a table, as readers see them (after dedup), optionally filtered. */
@@ -123,6 +123,51 @@ const HARNESSES: PerDialect<(url: string) => Promise<Harness>> = {
   },
 };
 
+/** After every movement of the scenario (Feb 1–12, 2026). */
+const AFTER_ALL = '2026-03-01T00:00:00.000Z';
+
+/**
+ * The real-time aggregates (`stock_on_hand_live`, `movements_daily`) against the answers read
+ * from the deduplicated movements (`stock_position`, `stock_movements` as readers see it, i.e.
+ * FINAL in ClickHouse): equal, although the scenario redelivers m02 in a later batch.
+ */
+async function expectLiveEqualsFinal(h: Harness): Promise<void> {
+  const by = ['warehouse', 'product', 'lot'] as const;
+  const position = (rows: readonly KpiRow[]) =>
+    rows
+      .filter((r) => r.on_hand !== 0)
+      .map((r) => ({ warehouse: r.warehouse, product: r.product, lot: r.lot, unit: r.unit, on_hand: r.on_hand }));
+  const live = await h.warehouse.kpi('stock_on_hand_live', { by: [...by] });
+  const final = await h.warehouse.kpi('stock_position', { by: [...by], asOf: AFTER_ALL });
+  expect(position(live).length).toBeGreaterThan(3);
+  expect(position(live)).toEqual(position(final));
+  // Agadir water: 1000 − 250 (m02, once) − 300.
+  expect(position(live)).toContainEqual({
+    warehouse: 'souss-massa-wh1',
+    product: 'water-5l',
+    lot: '',
+    unit: 'EA',
+    on_hand: 450,
+  });
+
+  // Movements per type and unit, from the aggregate and from the stored (deduplicated) rows.
+  const stored = await h.dump('stock_movements', ['movement_type', 'unit', 'quantity'], 'id');
+  const expected = new Map<string, { movements: number; micro: number }>();
+  for (const [type, unit, quantity] of stored as string[][]) {
+    const key = `${type}|${unit}`;
+    const e = expected.get(key) ?? { movements: 0, micro: 0 };
+    e.movements++;
+    e.micro += Math.round(Number(quantity) * 1_000_000);
+    expected.set(key, e);
+  }
+  const daily = await h.warehouse.kpi('movements_daily', { by: ['movement_type'], asOf: AFTER_ALL });
+  expect(
+    daily.map((r) => [`${r.movement_type}|${r.unit}`, r.movements, Math.round(Number(r.quantity) * 1_000_000)]),
+  ).toEqual([...expected].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, e]) => [k, e.movements, e.micro]));
+  expect(stored).toHaveLength(15);
+  expect(daily.reduce((n, r) => n + Number(r.movements), 0)).toBe(15);
+}
+
 function contract(engine: Engine, url: string): void {
   let h: Harness;
   beforeAll(async () => {
@@ -150,6 +195,10 @@ function contract(engine: Engine, url: string): void {
 
   it('loads the scenario', async () => {
     await h.load();
+  });
+
+  it('keeps the real-time aggregates equal to the FINAL answers after the redelivery of m02', async () => {
+    await expectLiveEqualsFinal(h);
   });
 
   describe('stock on hand', () => {
@@ -196,6 +245,7 @@ function contract(engine: Engine, url: string): void {
     for (const c of STOCK_CASES) expect(await h.warehouse.stockOnHand(c.filter)).toEqual(c.expected);
     for (const c of LOCATION_CASES) expect(await h.warehouse.listLocations(c.filter)).toEqual(c.expected);
     for (const [t, n] of Object.entries(TABLE_COUNTS)) expect(await h.count(t)).toBe(n);
+    await expectLiveEqualsFinal(h);
   });
 
   it('is closed after close (twice), with a catalogue error', async () => {

@@ -40,6 +40,9 @@ import { duckdbError } from './duckdb-connection.js';
 /** `@duckdb/node-bindings`, as `@duckdb/node-api` itself loads it (for text longer than 12 bytes). */
 interface Bindings {
   get_data_from_pointer(buffer: ArrayBufferLike, pointerOffset: number, byteCount: number): Uint8Array;
+  data_chunk_get_vector(chunk: unknown, column: number): unknown;
+  vector_get_data(vector: unknown, byteCount: number): Uint8Array;
+  vector_get_validity(vector: unknown, byteCount: number): Uint8Array | null | undefined;
 }
 let bindings: Bindings | undefined;
 function duckdbBindings(): Bindings {
@@ -50,27 +53,39 @@ function duckdbBindings(): Bindings {
   return bindings;
 }
 
-/** What we read of a DuckDB vector object. */
+/** One DuckDB vector as raw memory: its data (`width` bytes a row) and validity bitmap. */
 interface RawVector {
-  readonly itemCount: number;
-  readonly items?: ArrayLike<number | bigint> & { readonly BYTES_PER_ELEMENT: number };
-  readonly dataView?: DataView;
-  readonly validity?: { readonly data: BigUint64Array | null };
+  readonly data: Uint8Array;
+  /** Arrow-layout validity bits, or null when every row is valid. */
+  readonly valid: Uint8Array | null;
 }
 
-function rawVector(chunk: DuckDBDataChunk, column: number): RawVector {
-  return chunk.getColumnVector(column) as unknown as RawVector;
+function rawVector(chunk: DuckDBDataChunk, column: number, width: number): RawVector {
+  const b = duckdbBindings();
+  const n = chunk.rowCount;
+  const vector = b.data_chunk_get_vector(chunk.chunk, column);
+  return {
+    data: b.vector_get_data(vector, n * width),
+    valid: b.vector_get_validity(vector, ((n + 63) >> 6) * 8) ?? null,
+  };
 }
 
-/** Validity bytes of a vector (Arrow layout), or null when every row is valid. */
-function validityBytes(v: RawVector): Uint8Array | null {
-  const data = v.validity?.data;
-  if (data === undefined) throw new Error('unexpected DuckDB vector layout (validity)');
-  return data === null ? null : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+/** The items of `bytes` as a typed array: a view when aligned, else a copy. */
+function view<T>(
+  bytes: Uint8Array,
+  size: number,
+  make: (b: ArrayBufferLike, o: number, n: number) => T,
+  copy: (b: Uint8Array) => T,
+): T {
+  return bytes.byteOffset % size === 0
+    ? make(bytes.buffer, bytes.byteOffset, bytes.byteLength / size)
+    : copy(bytes.slice());
 }
 
 /** One output column being filled, `capacity` rows at most. */
 abstract class Sink {
+  /** Bytes a row in DuckDB's vector. */
+  readonly width: number = 8;
   valid: Uint8Array | undefined;
   nulls = 0;
   constructor(readonly capacity: number) {}
@@ -80,7 +95,7 @@ abstract class Sink {
   abstract finish(rows: number): ExportVector;
 
   protected appendValidity(v: RawVector, from: number, n: number, at: number): Uint8Array | null {
-    const src = validityBytes(v);
+    const src = v.valid;
     if (src === null) {
       if (this.valid !== undefined) for (let i = 0; i < n; i++) setBit(this.valid, at + i, true);
       return null;
@@ -114,8 +129,13 @@ function isValid(src: Uint8Array | null, i: number): boolean {
 class Float64Sink extends Sink {
   readonly data = new Float64Array(this.capacity);
   append(v: RawVector, from: number, n: number, at: number): void {
-    if (!(v.items instanceof Float64Array)) throw new Error('unexpected DuckDB vector layout (DOUBLE)');
-    this.data.set(v.items.subarray(from, from + n), at);
+    const items = view(
+      v.data,
+      8,
+      (b, o, k) => new Float64Array(b, o, k),
+      (c) => new Float64Array(c.buffer),
+    );
+    this.data.set(items.subarray(from, from + n), at);
     const src = this.appendValidity(v, from, n, at);
     if (src !== null) for (let i = 0; i < n; i++) if (!isValid(src, from + i)) this.data[at + i] = 0;
   }
@@ -127,8 +147,13 @@ class Float64Sink extends Sink {
 class Int64Sink extends Sink {
   readonly data = new BigInt64Array(this.capacity);
   append(v: RawVector, from: number, n: number, at: number): void {
-    if (!(v.items instanceof BigInt64Array)) throw new Error('unexpected DuckDB vector layout (BIGINT)');
-    this.data.set(v.items.subarray(from, from + n), at);
+    const items = view(
+      v.data,
+      8,
+      (b, o, k) => new BigInt64Array(b, o, k),
+      (c) => new BigInt64Array(c.buffer),
+    );
+    this.data.set(items.subarray(from, from + n), at);
     const src = this.appendValidity(v, from, n, at);
     if (src !== null) for (let i = 0; i < n; i++) if (!isValid(src, from + i)) this.data[at + i] = 0n;
   }
@@ -139,15 +164,23 @@ class Int64Sink extends Sink {
 
 class DictionarySink extends Sink {
   readonly indices: Int8Array | Int16Array;
+  /** Bytes of a DuckDB ENUM code: 1 up to 255 values, else 2 (we never ask for more than 32 767). */
+  override readonly width: number;
   constructor(capacity: number, size: number) {
     super(capacity);
     this.indices = size <= 127 ? new Int8Array(capacity) : new Int16Array(capacity);
+    this.width = size <= 255 ? 1 : 2;
   }
   append(v: RawVector, from: number, n: number, at: number): void {
-    const codes = v.items;
-    if (!(codes instanceof Uint8Array || codes instanceof Uint16Array)) {
-      throw new Error('unexpected DuckDB vector layout (ENUM)');
-    }
+    const codes =
+      this.width === 1
+        ? v.data
+        : view(
+            v.data,
+            2,
+            (b, o, k) => new Uint16Array(b, o, k),
+            (c) => new Uint16Array(c.buffer),
+          );
     this.indices.set(codes.subarray(from, from + n), at);
     const src = this.appendValidity(v, from, n, at);
     if (src !== null) for (let i = 0; i < n; i++) if (!isValid(src, from + i)) this.indices[at + i] = 0;
@@ -158,14 +191,14 @@ class DictionarySink extends Sink {
 }
 
 class Utf8Sink extends Sink {
+  override readonly width = 16;
   readonly offsets = new Int32Array(this.capacity + 1);
   bytes = new Uint8Array(1 << 16);
   used = 0;
   append(v: RawVector, from: number, n: number, at: number): void {
-    const view = v.dataView;
-    if (view === undefined) throw new Error('unexpected DuckDB vector layout (VARCHAR)');
+    const raw = v.data;
+    const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
     const src = this.appendValidity(v, from, n, at);
-    const raw = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
     const offsets = this.offsets;
     let used = this.used;
     for (let i = 0; i < n; i++) {
@@ -173,7 +206,7 @@ class Utf8Sink extends Sink {
       if (isValid(src, r)) {
         const o = r * 16;
         const len = view.getUint32(o, true);
-        if (used + len > this.bytes.length) this.grow(used + len);
+        if (used + len > this.bytes.length) this.grow(used, used + len);
         const bytes = this.bytes;
         if (len <= 12) {
           for (let k = 0; k < len; k++) bytes[used + k] = raw[o + 4 + k] as number;
@@ -186,11 +219,11 @@ class Utf8Sink extends Sink {
     }
     this.used = used;
   }
-  grow(need: number): void {
+  grow(used: number, need: number): void {
     let size = this.bytes.length * 2;
     while (size < need) size *= 2;
     const bytes = new Uint8Array(size);
-    bytes.set(this.bytes.subarray(0, this.used));
+    bytes.set(this.bytes.subarray(0, used));
     this.bytes = bytes;
   }
   finish(rows: number): ExportVector {
@@ -253,13 +286,17 @@ export async function duckdbColumnarExport(
   let columns: ColumnarExportColumn[];
   try {
     const unordered = exportSql(duckdbSql, dataset, filter, options?.regions, false);
+    const t0 = performance.now();
     const dicts = await dictionaries(conn, dataset, unordered);
+    if (process.env.EXPORT_TRACE) console.error('dictionaries ms', performance.now() - t0);
     columns = exportColumns(dataset).map((c) => {
       const dictionary = dicts.get(c.name);
       return dictionary === undefined ? c : { ...c, dictionary };
     });
     const base = exportSql(duckdbSql, dataset, filter, options?.regions);
+    const t1 = performance.now();
     result = await conn.stream(duckdbColumnarSql(dataset, base, dicts).toSql('duckdb'));
+    if (process.env.EXPORT_TRACE) console.error('stream start ms', performance.now() - t1);
   } catch (error) {
     release();
     throw duckdbError(error, `export ${dataset}`);
@@ -268,12 +305,19 @@ export async function duckdbColumnarExport(
     try {
       let sinks = columns.map((c) => sinkFor(c, size));
       let rows = 0;
-      for (;;) {
-        const chunk = await result.fetchChunk().catch((error: unknown) => {
+      const fetch = (): Promise<DuckDBDataChunk | null> =>
+        result.fetchChunk().catch((error: unknown) => {
           throw duckdbError(error, `export ${dataset}`);
         });
+      // One fetch always in flight: DuckDB computes the next vector while this one is copied.
+      let next = fetch();
+      next.catch(() => undefined);
+      for (;;) {
+        const chunk = await next;
         if (chunk === null || chunk.rowCount === 0) break;
-        const vectors = columns.map((_, i) => rawVector(chunk, i));
+        next = fetch();
+        next.catch(() => undefined);
+        const vectors = sinks.map((s, i) => rawVector(chunk, i, s.width));
         let from = 0;
         while (from < chunk.rowCount) {
           const n = Math.min(chunk.rowCount - from, size - rows);

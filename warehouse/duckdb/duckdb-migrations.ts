@@ -139,7 +139,7 @@ export const DUCKDB_MIGRATIONS: readonly DuckDbMigration[] = [
     // The real-time aggregates of ClickHouse (materialized views into SummingMergeTree tables,
     // clickhouse-migrations.ts 0006) as plain views with the same names and columns, so the
     // same KPI SQL runs here. DuckDB deduplicates movements at insert, so these are exact;
-    // ClickHouse's may count a movement redelivered across batches twice.
+    // so are ClickHouse's since its step 0008 (the writer deduplicates on the movement id).
     name: '0006_realtime_aggregates',
     statements: [
       `CREATE VIEW IF NOT EXISTS stock_on_hand_agg AS

@@ -347,6 +347,11 @@ export class DuckDbWarehouse
 
   // --- live stock index (stock-index.ts) -----------------------------------------------------
 
+  /** Positions in the live stock index, or `undefined` while the SQL answers (tests, diagnostics). */
+  get stockIndexPositions(): number | undefined {
+    return this.#stock?.size;
+  }
+
   /** Loads the index on the writer's queue, so that no write falls between the load and its use. */
   #reloadStock(): Promise<void> {
     const db = this.#db;

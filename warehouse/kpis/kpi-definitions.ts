@@ -607,13 +607,14 @@ const dataFreshness: KpiDefinition = {
 
 /**
  * Stock on hand now, from the real-time aggregate `stock_on_hand_agg` (ClickHouse: a
- * SummingMergeTree fed by a materialized view on every movement insert; DuckDB: a view). Fast
- * at national scale, but at-least-once: in ClickHouse a movement redelivered in a later batch
- * is summed twice here, while `stock_position` (FINAL) counts it once. `asOf` does not apply.
+ * SummingMergeTree fed by a materialized view on `movement_ids`, which the writer fills only
+ * with movement ids never inserted before; DuckDB: a view). Fast at national scale, and exact
+ * under redelivery: it equals `stock_position` (FINAL) at any time after the last movement.
+ * `asOf` does not apply.
  */
 const stockOnHandLive: KpiDefinition = {
   name: 'stock_on_hand_live',
-  title: 'Stock on hand now, from the real-time aggregate (approximate under redelivery)',
+  title: 'Stock on hand now, from the real-time aggregate',
   dimensions: STOCK_DIMENSIONS,
   defaultBy: ['region', 'category'],
   always: ['unit'],
@@ -631,11 +632,11 @@ const stockOnHandLive: KpiDefinition = {
 
 /**
  * Movements per day × region × type over the 30 days up to `asOf`, from the real-time
- * aggregate `movements_daily_agg` (same caveat as `stock_on_hand_live`).
+ * aggregate `movements_daily_agg` (fed like `stock_on_hand_live`'s, exact under redelivery).
  */
 const movementsDaily: KpiDefinition = {
   name: 'movements_daily',
-  title: 'Movements per day, region and type, from the real-time aggregate (approximate under redelivery)',
+  title: 'Movements per day, region and type, from the real-time aggregate',
   dimensions: { day: 'day_text', region: 'region_id', movement_type: 'movement_type' },
   defaultBy: ['day', 'movement_type'],
   always: ['unit'],

@@ -23,7 +23,11 @@ export interface KafkaSinkOptions {
   readonly brokers: string | readonly string[];
   /** Consumer group: every hub process with the same group shares the partitions. Required. */
   readonly groupId: string;
-  /** Where records and dead letters go. Inserts must be idempotent on the record id. Required. */
+  /**
+   * Where records and dead letters go. Inserts must be idempotent on the record id, and a
+   * writer feeding real-time aggregates must also drop movement ids it stored before
+   * (ClickHouseWarehouse.insertRecords does). Required.
+   */
   readonly writer: WarehouseWriter;
   /** Topics to read. Default: every hub topic under `topicPrefix`. */
   readonly topics?: readonly string[];
@@ -107,7 +111,11 @@ export interface KafkaSink {
  * broker acknowledged that dead letter. Connector dead letters read from that topic are stored;
  * the sink's own are recognised and skipped, so nothing loops. At-least-once: anything not
  * committed is read again after a crash or a rebalance, and the writer's inserts are
- * idempotent on the record id.
+ * idempotent on the record id. For movements the ClickHouse writer looks the ids up before
+ * inserting, which is exact as long as one id is written by one member at a time: a movement
+ * is keyed by its stock line, so all its copies share a partition, and a member writes one
+ * batch at a time. The exception is a rebalance that moves a partition while its batch is
+ * still being written here (see `#rebalance`; docs/kpis.md, stock_on_hand_live).
  *
  * Resolves once connected and subscribed; throws `HUB_ERR_STREAM_UNAVAILABLE` if the
  * cluster cannot be reached.
@@ -505,6 +513,10 @@ class SinkRunner {
       if (this.#paused) this.#consumer.pause(partitions);
       return;
     }
+    // A batch of these partitions already handed to the writer is not waited for: its commit
+    // is skipped, and the next owner may write the same movements while it finishes (both can
+    // miss the other's movement-id lookup, the one window where the live aggregates can
+    // count a movement twice).
     const revoked = new Set(partitions.map(tpKey));
     for (const key of revoked) this.#assignment.delete(key);
     // Not written yet, and the next owner starts from the last commit: drop, do not write.

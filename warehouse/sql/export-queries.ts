@@ -346,7 +346,8 @@ export function duckdbColumnarSql(
   const items = COLUMNS[dataset].map((c) => {
     const name = raw(`"${c.name}"`);
     const dictionary = dictionaries.get(c.name);
-    if (dictionary !== undefined && dictionary.length > 0) return sql`CAST(${name} AS ENUM${sqlList(dictionary)}) AS ${name}`;
+    if (dictionary !== undefined && dictionary.length > 0)
+      return sql`CAST(${name} AS ENUM${sqlList(dictionary)}) AS ${name}`;
     if (c.type === 'string') return sql`CAST(${name} AS VARCHAR) AS ${name}`;
     if (c.type === 'float') return sql`CAST(${name} AS DOUBLE) AS ${name}`;
     return sql`CAST(${name} AS BIGINT) AS ${name}`;
