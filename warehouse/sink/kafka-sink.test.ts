@@ -26,7 +26,7 @@ class FakeConsumer implements ConsumerClient {
   readonly paused = new Set<number>();
   readonly #partitions = new Map<string, IncomingMessage[]>();
   readonly #position = new Map<string, number>();
-  #onRebalance: ((kind: RebalanceKind, partitions: TopicPartition[]) => void) | undefined;
+  #onRebalance: ((kind: RebalanceKind, partitions: TopicPartition[]) => void | Promise<void>) | undefined;
   disconnected = false;
 
   add(
@@ -52,7 +52,7 @@ class FakeConsumer implements ConsumerClient {
 
   subscribe(
     _topics: readonly string[],
-    onRebalance: (kind: RebalanceKind, partitions: TopicPartition[]) => void,
+    onRebalance: (kind: RebalanceKind, partitions: TopicPartition[]) => void | Promise<void>,
   ): void {
     this.#onRebalance = onRebalance;
     this.#onRebalance(
@@ -64,8 +64,9 @@ class FakeConsumer implements ConsumerClient {
     );
   }
 
-  rebalance(kind: RebalanceKind, partitions: number[]): void {
-    this.#onRebalance?.(
+  async rebalance(kind: RebalanceKind, partitions: number[]): Promise<void> {
+    // Like librdkafka with a rebalance callback: the partitions go when the callback is done.
+    await this.#onRebalance?.(
       kind,
       partitions.map((partition) => ({ topic: TOPIC, partition })),
     );
@@ -482,7 +483,7 @@ describe('startKafkaSink', () => {
     await sink.stop();
   });
 
-  it('on revoke drops what it buffered for lost partitions and never commits them', async () => {
+  it('on revoke finishes and commits the batch in flight first, then drops what it buffered for lost partitions', async () => {
     const consumer = new FakeConsumer();
     for (let i = 0; i < 4; i++) consumer.addRecord(0, movement(i));
     for (let i = 4; i < 8; i++) consumer.addRecord(1, movement(i));
@@ -493,11 +494,24 @@ describe('startKafkaSink', () => {
     });
     const sink = await start(consumer, writer, 100, 10);
     await until(() => writer.calls.length === 1);
-    consumer.rebalance('revoke', [1]);
+    let revoked = false;
+    const revoking = consumer.rebalance('revoke', [1]).then(() => {
+      revoked = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The partition is not given up while its batch is being written.
+    expect(revoked).toBe(false);
+    expect(consumer.commits).toEqual([]);
     release();
-    await until(() => consumer.commits.length === 1);
+    await revoking;
+    // Committed before the revoke completed: the next owner starts after this batch.
+    expect(consumer.commits).toEqual([
+      [
+        { topic: TOPIC, partition: 0, offset: 4 },
+        { topic: TOPIC, partition: 1, offset: 4 },
+      ],
+    ]);
     await sink.stop();
-    expect(consumer.commits).toEqual([[{ topic: TOPIC, partition: 0, offset: 4 }]]);
     expect(sink.stats().assignment).toEqual([{ topic: TOPIC, partition: 0 }]);
   });
 

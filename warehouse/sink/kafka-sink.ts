@@ -114,8 +114,9 @@ export interface KafkaSink {
  * idempotent on the record id. For movements the ClickHouse writer looks the ids up before
  * inserting, which is exact as long as one id is written by one member at a time: a movement
  * is keyed by its stock line, so all its copies share a partition, and a member writes one
- * batch at a time. The exception is a rebalance that moves a partition while its batch is
- * still being written here (see `#rebalance`; docs/kpis.md, stock_on_hand_live).
+ * batch at a time; a revoked partition is given up only after its batch in flight is written
+ * and committed (`#rebalance`). What remains is a member the group presumed dead (past its
+ * session timeout) that is still writing (docs/kpis.md, stock_on_hand_live).
  *
  * Resolves once connected and subscribed; throws `HUB_ERR_STREAM_UNAVAILABLE` if the
  * cluster cannot be reached.
@@ -214,6 +215,8 @@ class SinkRunner {
   #buffer: Item[] = [];
   #bufferSince = 0;
   #flushing: Promise<void> | undefined;
+  /** Partitions being revoked: owned until the batch in flight is committed, but no longer read. */
+  readonly #revoking = new Set<string>();
   #inFlight = 0;
   #paused = false;
   #stopping = false;
@@ -307,7 +310,7 @@ class SinkRunner {
   #accept(message: IncomingMessage): void {
     const at = { topic: message.topic, partition: message.partition, offset: message.offset };
     // A consume call that straddled a revoke can still return messages of lost partitions.
-    if (!this.#assignment.has(tpKey(at))) return;
+    if (!this.#assignment.has(tpKey(at)) || this.#revoking.has(tpKey(at))) return;
     this.#counts.consumed++;
     if (this.#buffer.length === 0) this.#bufferSince = Date.now();
     const decoded = decodeMessage(message, { deadLetterTopic: this.#deadLetterTopic });
@@ -506,21 +509,29 @@ class SinkRunner {
     }
   }
 
-  #rebalance(kind: RebalanceKind, partitions: readonly TopicPartition[]): void {
+  #rebalance(kind: RebalanceKind, partitions: readonly TopicPartition[]): void | Promise<void> {
     this.#logger.info({ kind, partitions: partitions.map((p) => `${p.topic}/${p.partition}`) }, 'kafka sink rebalance');
     if (kind === 'assign') {
       for (const p of partitions) this.#assignment.set(tpKey(p), { topic: p.topic, partition: p.partition });
       if (this.#paused) this.#consumer.pause(partitions);
       return;
     }
-    // A batch of these partitions already handed to the writer is not waited for: its commit
-    // is skipped, and the next owner may write the same movements while it finishes (both can
-    // miss the other's movement-id lookup, the one window where the live aggregates can
-    // count a movement twice).
     const revoked = new Set(partitions.map(tpKey));
-    for (const key of revoked) this.#assignment.delete(key);
     // Not written yet, and the next owner starts from the last commit: drop, do not write.
+    // Messages of these partitions still arriving are ignored from now on (`#revoking`).
+    for (const key of revoked) this.#revoking.add(key);
     this.#buffer = this.#buffer.filter((item) => !revoked.has(tpKey(item.at)));
+    const giveUp = () => {
+      for (const key of revoked) {
+        this.#assignment.delete(key);
+        this.#revoking.delete(key);
+      }
+    };
+    // A batch already handed to the writer is finished and committed before the partitions go:
+    // the next owner starts after it, and never writes the same movements at the same time
+    // (which could slip past both writers' movement-id lookups).
+    if (this.#flushing === undefined) return giveUp();
+    return this.#flushing.catch(() => {}).then(giveUp);
   }
 
   #setPaused(paused: boolean): void {

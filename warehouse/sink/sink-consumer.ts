@@ -23,9 +23,14 @@ export interface ConsumerClient {
   connect(): Promise<void>;
   /**
    * Joins the group. `onRebalance` runs before the partitions are assigned or revoked, so the
-   * sink can drop what it buffered for partitions it loses.
+   * sink can drop what it buffered for partitions it loses; when it returns a promise for a
+   * revoke, the partitions are given up only once it settles (the batch in flight is written
+   * and committed first).
    */
-  subscribe(topics: readonly string[], onRebalance: (kind: RebalanceKind, partitions: TopicPartition[]) => void): void;
+  subscribe(
+    topics: readonly string[],
+    onRebalance: (kind: RebalanceKind, partitions: TopicPartition[]) => void | Promise<void>,
+  ): void;
   /** Up to `max` messages, waiting at most `timeoutMs` for the first. */
   consume(max: number, timeoutMs: number): Promise<IncomingMessage[]>;
   /** Commits these next-offsets and returns once the group coordinator has them. Throws on failure. */
@@ -42,7 +47,7 @@ export type ConsumerFactory = (config: LibrdkafkaConfig, logger: StreamLogger) =
 export function rdkafkaConsumer(connectTimeoutMs: number): ConsumerFactory {
   return (config, logger) => {
     const { KafkaConsumer } = loadRdkafka();
-    let listener: ((kind: RebalanceKind, partitions: TopicPartition[]) => void) | undefined;
+    let listener: ((kind: RebalanceKind, partitions: TopicPartition[]) => void | Promise<void>) | undefined;
     const consumer = new KafkaConsumer(
       {
         ...config,
@@ -54,9 +59,18 @@ export function rdkafkaConsumer(connectTimeoutMs: number): ConsumerFactory {
               if (cooperative) this.incrementalAssign(assignment);
               else this.assign(assignment);
             } else if (err.code === RdkafkaCode.REVOKE_PARTITIONS) {
-              listener?.('revoke', assignment);
-              if (cooperative) this.incrementalUnassign(assignment);
-              else this.unassign();
+              const giveUp = () => {
+                try {
+                  if (cooperative) this.incrementalUnassign(assignment);
+                  else this.unassign();
+                } catch (e) {
+                  if (this.isConnected()) logger.error({ err: describeRdkafkaError(e) }, 'kafka sink rebalance failed');
+                }
+              };
+              // The group waits (up to max.poll.interval.ms) while the batch in flight finishes.
+              const pending = listener?.('revoke', assignment);
+              if (pending) void pending.then(giveUp, giveUp);
+              else giveUp();
             } else {
               logger.error({ err: describeRdkafkaError(err) }, 'kafka sink rebalance error');
               this.unassign();
