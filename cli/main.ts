@@ -77,6 +77,23 @@ program
     process.exitCode = connectorNewCommand({ name, ...(opts.dir === undefined ? {} : { root: opts.dir }) });
   });
 
+program
+  .command('dashboards')
+  .description('Metabase dashboards as code (dashboards/definitions)')
+  .command('provision')
+  .description('create or update the Metabase collection, cards and dashboards (idempotent)')
+  .requiredOption('--metabase-url <url>', 'Metabase base URL, e.g. http://localhost:3000')
+  .requiredOption('--user <email>', 'Metabase administrator e-mail')
+  .requiredOption('--password <password>', 'Metabase administrator password')
+  .option('--database-name <name>', 'display name of the ClickHouse warehouse in Metabase', 'Reserve Hub (ClickHouse)')
+  .option('--dry-run', 'report what would change, write nothing')
+  .action(
+    async (opts: { metabaseUrl: string; user: string; password: string; databaseName: string; dryRun?: boolean }) => {
+      const { dashboardsProvisionCommand } = await import('./commands/dashboards.js');
+      process.exitCode = await dashboardsProvisionCommand(opts);
+    },
+  );
+
 const keys = program.command('keys').description('manage API keys');
 keys
   .command('create')

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Ajv2020 from 'ajv/dist/2020.js';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { isHubError } from '../core/errors/index.js';
@@ -17,7 +17,15 @@ import {
 const FILES = readdirSync(DEFINITIONS_DIR).filter((f) => f.endsWith('.yaml'));
 
 function card(sql: string, tags: CardDefinition['tags'] = {}): CardDefinition {
-  return { key: 'probe', title: 'Probe', display: 'table', layout: { row: 0, col: 0, width: 6, height: 4 }, columns: ['x'], sql, tags };
+  return {
+    key: 'probe',
+    title: 'Probe',
+    display: 'table',
+    layout: { row: 0, col: 0, width: 6, height: 4 },
+    columns: ['x'],
+    sql,
+    tags,
+  };
 }
 
 describe('dashboard definitions', () => {
@@ -48,7 +56,10 @@ describe('dashboard definitions', () => {
   it('refuses a document that breaks the schema, naming the place', () => {
     const error = (() => {
       try {
-        parseDashboard('key: x\nname: X\ndescription: d\ncards:\n  - key: c1\n    title: T\n    display: pie3d\n', 'bad.yaml');
+        parseDashboard(
+          'key: x\nname: X\ndescription: d\ncards:\n  - key: c1\n    title: T\n    display: pie3d\n',
+          'bad.yaml',
+        );
       } catch (e) {
         return e;
       }
@@ -58,7 +69,9 @@ describe('dashboard definitions', () => {
   });
 
   it('catches SQL that ClickHouse 18.16 cannot run, and tags misused', () => {
-    expect(cardProblems(card('WITH t AS (SELECT 1) SELECT * FROM t'))).toContain('uses WITH (no CTEs on ClickHouse 18.16)');
+    expect(cardProblems(card('WITH t AS (SELECT 1) SELECT * FROM t'))).toContain(
+      'uses WITH (no CTEs on ClickHouse 18.16)',
+    );
     expect(cardProblems(card('SELECT x FROM stock_movements'))).toContain('reads stock_movements without FINAL');
     expect(cardProblems(card('SELECT x FROM stock_on_hand_agg'))).toEqual([]);
     expect(cardProblems(card('SELECT a FROM t ANY LEFT JOIN u USING a ANY LEFT JOIN v USING a'))).toContain(
@@ -69,16 +82,16 @@ describe('dashboard definitions', () => {
     expect(cardProblems(card('SELECT x FROM t WHERE r = {{region}}'))).toContain(
       'uses {{region}} without declaring it under tags',
     );
-    expect(cardProblems(card('SELECT x FROM t WHERE r = {{region}}', { region: { type: 'text', label: 'R' } }))).toContain(
-      'tag region is used outside [[ ]], so it must be required',
-    );
+    expect(
+      cardProblems(card('SELECT x FROM t WHERE r = {{region}}', { region: { type: 'text', label: 'R' } })),
+    ).toContain('tag region is used outside [[ ]], so it must be required');
     expect(cardProblems(card('SELECT x FROM t', { region: { type: 'text', label: 'R' } }))).toContain(
       'declares tag region but its SQL never uses it',
     );
   });
 
   it('renders template tags as Metabase does: optional clauses kept only with all their values', () => {
-    const text = "SELECT x FROM t WHERE a = {{a}} [[ AND r = {{region}} ]] [[ AND d >= {{from}} AND d <= {{to}} ]]";
+    const text = 'SELECT x FROM t WHERE a = {{a}} [[ AND r = {{region}} ]] [[ AND d >= {{from}} AND d <= {{to}} ]]';
     expect(renderCardSql(text, { a: "'A'" })).toBe("SELECT x FROM t WHERE a = 'A'  ");
     expect(renderCardSql(text, { a: "'A'", region: "'souss-massa'", from: "toDate('2026-02-01')" })).toBe(
       "SELECT x FROM t WHERE a = 'A'  AND r = 'souss-massa'  ",

@@ -7,7 +7,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Ajv2020 from 'ajv/dist/2020.js';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parse } from 'yaml';
 import { HubError } from '../core/errors/index.js';
 
@@ -103,8 +103,10 @@ export function cardProblems(card: CardDefinition): string[] {
   const upper = card.sql.toUpperCase();
   if (/^\s*WITH\b/.test(upper) || /\(\s*WITH\b/.test(upper)) problems.push('uses WITH (no CTEs on ClickHouse 18.16)');
   if (/\bOVER\s*\(/.test(upper)) problems.push('uses a window function (absent from ClickHouse 18.16)');
-  if ((upper.match(/\bJOIN\b/g) ?? []).length > 1) problems.push('has more than one JOIN (ClickHouse 18.16 allows one)');
-  if (/\{\s*[a-z_]+\s*:\s*[A-Za-z]/.test(card.sql.replace(TAG, ''))) problems.push('uses a query parameter {name:Type}');
+  if ((upper.match(/\bJOIN\b/g) ?? []).length > 1)
+    problems.push('has more than one JOIN (ClickHouse 18.16 allows one)');
+  if (/\{\s*[a-z_]+\s*:\s*[A-Za-z]/.test(card.sql.replace(TAG, '')))
+    problems.push('uses a query parameter {name:Type}');
   for (const m of card.sql.matchAll(/\bFROM\s+([a-z_]+)(\s+FINAL\b)?/gi)) {
     if (REPLACING_TABLES.includes((m[1] as string).toLowerCase()) && m[2] === undefined) {
       problems.push(`reads ${m[1]} without FINAL`);
@@ -155,7 +157,10 @@ export function loadDashboards(dir: string = DEFINITIONS_DIR): DashboardDefiniti
     for (const key of [`dashboard/${d.key}`, ...d.cards.map((c) => `card/${c.key}`)]) {
       const other = seen.get(key);
       if (other !== undefined) {
-        throw new HubError('HUB_ERR_DASHBOARDS_INVALID', { source: d.key, reason: `${key} is also defined in ${other}` });
+        throw new HubError('HUB_ERR_DASHBOARDS_INVALID', {
+          source: d.key,
+          reason: `${key} is also defined in ${other}`,
+        });
       }
       seen.set(key, d.key);
     }

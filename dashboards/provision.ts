@@ -130,7 +130,14 @@ function cardView(card: Json): string {
     tags: Object.fromEntries(
       Object.entries(tags).map(([n, t]) => [
         n,
-        { id: t.id, name: t.name, 'display-name': t['display-name'], type: t.type, required: t.required === true, default: t.default ?? null },
+        {
+          id: t.id,
+          name: t.name,
+          'display-name': t['display-name'],
+          type: t.type,
+          required: t.required === true,
+          default: t.default ?? null,
+        },
       ]),
     ),
   });
@@ -145,7 +152,11 @@ function dashboardParameters(dashboard: DashboardDefinition): Json[] {
   }));
 }
 
-function dashcards(dashboard: DashboardDefinition, cardIds: ReadonlyMap<string, number>, existing: readonly Json[]): Json[] {
+function dashcards(
+  dashboard: DashboardDefinition,
+  cardIds: ReadonlyMap<string, number>,
+  existing: readonly Json[],
+): Json[] {
   const params = new Map(dashboardParameters(dashboard).map((p) => [p.slug as string, p.id as string]));
   let fresh = 0;
   return dashboard.cards.map((card) => {
@@ -232,7 +243,8 @@ export class MetabaseClient {
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
     } catch (error) {
-      const reason = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
+      const cause = (error as { cause?: { code?: string; errors?: { code?: string }[] } }).cause;
+      const reason = cause?.code ?? cause?.errors?.[0]?.code ?? (error as Error).message;
       throw new HubError('HUB_ERR_DASHBOARDS_UNAVAILABLE', { url: this.#base, reason }, { cause: error });
     }
   }
@@ -293,7 +305,11 @@ export async function provisionDashboards(
   const collectionKey = 'reserve-hub';
   const collectionBody = {
     name: COLLECTION_NAME,
-    description: describe('Tableaux de bord provisionnés par `hub dashboards provision`.', undefined, marker('collection', collectionKey)),
+    description: describe(
+      'Tableaux de bord provisionnés par `hub dashboards provision`.',
+      undefined,
+      marker('collection', collectionKey),
+    ),
   };
   const collections = rows(await client.request('GET', '/api/collection')).filter((c) => c.archived !== true);
   const foundCollection =
@@ -302,7 +318,8 @@ export async function provisionDashboards(
   let collectionId: number;
   if (typeof foundCollection?.id === 'number') {
     collectionId = foundCollection.id;
-    const same = foundCollection.name === collectionBody.name && foundCollection.description === collectionBody.description;
+    const same =
+      foundCollection.name === collectionBody.name && foundCollection.description === collectionBody.description;
     if (!same && !dryRun) await client.request('PUT', `/api/collection/${collectionId}`, collectionBody);
     actions.push({ kind: 'collection', key: collectionKey, outcome: same ? 'unchanged' : 'updated', id: collectionId });
   } else if (dryRun) {
@@ -350,7 +367,8 @@ export async function provisionDashboards(
   const storedDashboards = new Map<string, number>();
   for (const item of await items('dashboard')) {
     const key = markedKey(item.description, 'dashboard');
-    if (key !== undefined && typeof item.id === 'number' && !storedDashboards.has(key)) storedDashboards.set(key, item.id);
+    if (key !== undefined && typeof item.id === 'number' && !storedDashboards.has(key))
+      storedDashboards.set(key, item.id);
   }
   for (const dashboard of dashboards) {
     const head = {
@@ -375,7 +393,10 @@ export async function provisionDashboards(
       id = Number(((await client.request('POST', '/api/dashboard', head)) as Json).id);
     }
     if (!dryRun && id !== undefined) {
-      await client.request('PUT', `/api/dashboard/${id}`, { ...head, dashcards: dashcards(dashboard, cardIds, existing) });
+      await client.request('PUT', `/api/dashboard/${id}`, {
+        ...head,
+        dashcards: dashcards(dashboard, cardIds, existing),
+      });
     }
     actions.push({ kind: 'dashboard', key: dashboard.key, outcome, ...(id === undefined ? {} : { id }) });
   }

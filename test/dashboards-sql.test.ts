@@ -56,7 +56,8 @@ const RECORDS = BATCHES.reduce((n, b) => n + b.records.length, 0);
 describe('the cards under test', () => {
   it('cover the three dashboards and declare a value for each tag they use', () => {
     expect(CARDS.length).toBeGreaterThanOrEqual(12);
-    for (const card of CARDS) for (const name of Object.keys(card.tags ?? {})) expect(ALL_TAGS[name], name).toBeDefined();
+    for (const card of CARDS)
+      for (const name of Object.keys(card.tags ?? {})) expect(ALL_TAGS[name], name).toBeDefined();
   });
 });
 
@@ -86,9 +87,11 @@ describeWithService('clickhouse', 'dashboard cards on a real ClickHouse', (url) 
     const result = await client.query({ query, format: 'JSON' });
     const body = await result.json<Record<string, unknown>>();
     const rows = (body.data as Record<string, unknown>[]).map((r) =>
-      Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v])),
+      Object.fromEntries(
+        Object.entries(r).map(([k, v]) => [k, typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v]),
+      ),
     );
-    return { columns: body.meta.map((m) => m.name), rows };
+    return { columns: (body.meta ?? []).map((m) => m.name), rows };
   }
 
   for (const card of CARDS) {

@@ -22,6 +22,23 @@ interface Region {
 }
 type Row = Record<string, string | number | null>;
 
+// The functions given to page.evaluate run in the browser; this project compiles without the DOM
+// lib, so the little of it they use is declared here (module scope only).
+interface El {
+  readonly textContent: string | null;
+  readonly dataset: Record<string, string | undefined>;
+  getAttribute(name: string): string | null;
+  querySelector(selector: string): El | null;
+  querySelectorAll(selector: string): Iterable<El> & { readonly length: number };
+}
+declare const document: {
+  querySelector(selector: string): El | null;
+  querySelectorAll(selector: string): Iterable<El> & { readonly length: number };
+  getElementById(id: string): El | null;
+};
+declare const sessionStorage: Record<string, string> & { readonly length: number };
+declare const window: Record<string, unknown>;
+
 /** What the page shows in one region's tile, read from its `data` elements. */
 interface Tile {
   fr: string;
@@ -55,7 +72,7 @@ function suite(): void {
 
   const tiles = (): Promise<Record<string, Tile>> =>
     page.evaluate(() => {
-      const num = (el: Element | null | undefined) => Number(el?.getAttribute('value'));
+      const num = (el: El | null | undefined) => Number(el?.getAttribute('value'));
       const out: Record<string, Tile> = {};
       for (const li of document.querySelectorAll('#regions > li[data-region]')) {
         const available: Record<string, number> = {};
@@ -91,7 +108,9 @@ function suite(): void {
       'the simulator history',
       async () => {
         const res = await running.get('/v1/connectors/simulator', KEY);
-        return res.ok && ((await res.json()) as { running: boolean; runs: number }).running === false ? true : undefined;
+        return res.ok && ((await res.json()) as { running: boolean; runs: number }).running === false
+          ? true
+          : undefined;
       },
       120_000,
       hub,
@@ -197,7 +216,7 @@ function suite(): void {
 
   it('updates live, without a reload, when an urgent request arrives', async () => {
     await page.evaluate(() => {
-      (window as unknown as { sameDocument: boolean }).sameDocument = true;
+      window.sameDocument = true;
     });
     const before = (await tiles())['souss-massa'] as Tile;
     const urgentBefore = Number(
@@ -214,7 +233,13 @@ function suite(): void {
         requester: { reference: 'Organization/crs-souss-massa' },
         deliverTo: { reference: 'Location/souss-massa-wh1' },
         authoredOn: new Date().toISOString(),
-        lines: [{ sequence: 1, product: { reference: 'Product/communication-base-radio-hf' }, quantity: { value: 4, unit: 'EA' } }],
+        lines: [
+          {
+            sequence: 1,
+            product: { reference: 'Product/communication-base-radio-hf' },
+            quantity: { value: 4, unit: 'EA' },
+          },
+        ],
       }),
     });
     // The event reaches the page (its live feed), and the tile, the priorities and the list follow.
@@ -223,9 +248,9 @@ function suite(): void {
     await page.waitForFunction(
       (n) =>
         Number(
-          document.querySelector('#regions > li[data-region="souss-massa"] data[data-measure="requests"]')?.getAttribute(
-            'value',
-          ),
+          document
+            .querySelector('#regions > li[data-region="souss-massa"] data[data-measure="requests"]')
+            ?.getAttribute('value'),
         ) === n,
       before.requests + 1,
       { timeout: 30_000 },
@@ -235,10 +260,10 @@ function suite(): void {
       Number(await page.getAttribute('#priorities tr[data-priority="urgent"] data[data-measure="requests"]', 'value')),
     ).toBe(urgentBefore + 1);
     const backlog = await kpi('priority_backlog', 'region,priority');
-    expect(
-      backlog.filter((r) => r.region === 'souss-massa').reduce((s, r) => s + Number(r.requests), 0),
-    ).toBe(before.requests + 1);
-    expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true);
+    expect(backlog.filter((r) => r.region === 'souss-massa').reduce((s, r) => s + Number(r.requests), 0)).toBe(
+      before.requests + 1,
+    );
+    expect(await page.evaluate(() => window.sameDocument)).toBe(true);
     expect(pageErrors).toEqual([]);
   });
 }

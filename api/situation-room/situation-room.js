@@ -25,7 +25,13 @@ const SHIPMENT_STATUS_FR = {
   received: 'réceptionnée',
   cancelled: 'annulée',
 };
-const SEVERITY_FR = { extreme: 'extrême', severe: 'sévère', moderate: 'modérée', minor: 'mineure', unknown: 'inconnue' };
+const SEVERITY_FR = {
+  extreme: 'extrême',
+  severe: 'sévère',
+  moderate: 'modérée',
+  minor: 'mineure',
+  unknown: 'inconnue',
+};
 const INCIDENT_FR = {
   earthquake: 'Séisme',
   flood: 'Inondation',
@@ -167,9 +173,7 @@ async function open(key) {
   }
   sessionStorage.setItem(STORAGE_KEY, key);
   state.places = new Map(locations.map((l) => [l.id, l]));
-  state.regions = locations
-    .filter((l) => l.kind === 'region')
-    .sort((a, b) => a.nameFr.localeCompare(b.nameFr, 'fr'));
+  state.regions = locations.filter((l) => l.kind === 'region').sort((a, b) => a.nameFr.localeCompare(b.nameFr, 'fr'));
   state.kpis = {};
   state.lastEventId = '';
   $('login').hidden = true;
@@ -507,57 +511,66 @@ function render() {
   const backlog = state.kpis.priority_backlog ?? [];
   const seen = [...new Set(backlog.map((r) => r.priority))];
   const order = [...PRIORITIES, ...seen.filter((p) => !PRIORITIES.includes(p)).sort()];
-  $('priorities').querySelector('tbody')?.replaceChildren(
-    ...order.map((p) => {
-      const rows = backlog.filter((r) => r.priority === p);
-      const oldest = rows.reduce((m, r) => (typeof r.oldest_age_hours === 'number' ? Math.max(m, r.oldest_age_hours) : m), -1);
-      return h(
-        'tr',
-        { 'data-priority': p, class: `priority-${p}` },
-        h('th', { scope: 'row' }, PRIORITY_FR[p] ?? p),
-        h('td', {}, value('requests', sum(rows, 'requests'))),
-        h('td', {}, oldest < 0 ? '—' : number.format(Math.round(oldest * 10) / 10)),
-      );
-    }),
-  );
+  $('priorities')
+    .querySelector('tbody')
+    ?.replaceChildren(
+      ...order.map((p) => {
+        const rows = backlog.filter((r) => r.priority === p);
+        const oldest = rows.reduce(
+          (m, r) => (typeof r.oldest_age_hours === 'number' ? Math.max(m, r.oldest_age_hours) : m),
+          -1,
+        );
+        return h(
+          'tr',
+          { 'data-priority': p, class: `priority-${p}` },
+          h('th', { scope: 'row' }, PRIORITY_FR[p] ?? p),
+          h('td', {}, value('requests', sum(rows, 'requests'))),
+          h('td', {}, oldest < 0 ? '—' : number.format(Math.round(oldest * 10) / 10)),
+        );
+      }),
+    );
 
   const rank = (p) => (PRIORITIES.includes(p) ? PRIORITIES.indexOf(p) : PRIORITIES.length);
   const requests = [...state.requests]
     .sort((a, b) => rank(a.priority) - rank(b.priority) || String(a.authoredOn).localeCompare(String(b.authoredOn)))
     .slice(0, 20);
-  $('requests').querySelector('tbody')?.replaceChildren(
-    ...(requests.length
-      ? requests.map((r) =>
-          h(
-            'tr',
-            { 'data-request': r.id, class: `priority-${r.priority}` },
-            h('td', {}, PRIORITY_FR[r.priority] ?? r.priority ?? '—'),
-            h('th', { scope: 'row' }, r.id),
-            h('td', {}, placeLabel(r.deliverTo?.reference)),
-            h('td', {}, when(r.authoredOn)),
-          ),
-        )
-      : [h('tr', {}, h('td', { colspan: 4 }, 'Aucune demande active.'))]),
-  );
+  $('requests')
+    .querySelector('tbody')
+    ?.replaceChildren(
+      ...(requests.length
+        ? requests.map((r) =>
+            h(
+              'tr',
+              { 'data-request': r.id, class: `priority-${r.priority}` },
+              h('td', {}, PRIORITY_FR[r.priority] ?? r.priority ?? '—'),
+              h('th', { scope: 'row' }, r.id),
+              h('td', {}, placeLabel(r.deliverTo?.reference)),
+              h('td', {}, when(r.authoredOn)),
+            ),
+          )
+        : [h('tr', {}, h('td', { colspan: 4 }, 'Aucune demande active.'))]),
+    );
 
   const now = Date.now();
-  $('shipments').querySelector('tbody')?.replaceChildren(
-    ...(state.transit.length
-      ? state.transit.map((s) => {
-          const late = s.eta && Date.parse(s.eta) < now;
-          return h(
-            'tr',
-            { 'data-shipment': s.id, class: late ? 'late' : undefined },
-            h('th', { scope: 'row' }, s.id),
-            h('td', {}, PRIORITY_FR[s.priority] ?? s.priority ?? '—'),
-            h('td', {}, SHIPMENT_STATUS_FR[s.status] ?? s.status),
-            h('td', {}, placeLabel(s.origin?.reference)),
-            h('td', {}, placeLabel(s.destination?.reference)),
-            h('td', {}, when(s.eta), late ? h('strong', {}, ' — en retard') : ''),
-          );
-        })
-      : [h('tr', {}, h('td', { colspan: 6 }, 'Aucune expédition en transit.'))]),
-  );
+  $('shipments')
+    .querySelector('tbody')
+    ?.replaceChildren(
+      ...(state.transit.length
+        ? state.transit.map((s) => {
+            const late = s.eta && Date.parse(s.eta) < now;
+            return h(
+              'tr',
+              { 'data-shipment': s.id, class: late ? 'late' : undefined },
+              h('th', { scope: 'row' }, s.id),
+              h('td', {}, PRIORITY_FR[s.priority] ?? s.priority ?? '—'),
+              h('td', {}, SHIPMENT_STATUS_FR[s.status] ?? s.status),
+              h('td', {}, placeLabel(s.origin?.reference)),
+              h('td', {}, placeLabel(s.destination?.reference)),
+              h('td', {}, when(s.eta), late ? h('strong', {}, ' — en retard') : ''),
+            );
+          })
+        : [h('tr', {}, h('td', { colspan: 6 }, 'Aucune expédition en transit.'))]),
+    );
 
   $('incidents').replaceChildren(
     ...(state.incidents.length

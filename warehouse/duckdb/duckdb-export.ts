@@ -27,7 +27,6 @@ import type {
 import {
   dictionaryCandidates,
   duckdbColumnarSql,
-  duckdbDistinctCountSql,
   duckdbDistinctListSql,
   EXPORT_DICTIONARY_MAX,
   exportChunkRows,
@@ -258,11 +257,10 @@ async function dictionaries(
   const candidates = dictionaryCandidates(dataset);
   const out = new Map<string, readonly string[]>();
   if (candidates.length === 0) return out;
-  const counts = (await conn.runAndReadAll(duckdbDistinctCountSql(base, candidates).toSql('duckdb'))).getRows()[0];
   // approx_count_distinct is an estimate: take a margin, and check the exact lists below.
-  const few = candidates.filter((_, i) => Number(counts?.[i] ?? 0) <= EXPORT_DICTIONARY_MAX * 0.8);
-  if (few.length === 0) return out;
-  const lists = (await conn.runAndReadAll(duckdbDistinctListSql(base, few).toSql('duckdb'))).getRowsJS()[0];
+  const few = candidates;
+  const sqlText = duckdbDistinctListSql(base, few, EXPORT_DICTIONARY_MAX * 0.8).toSql('duckdb');
+  const lists = (await conn.runAndReadAll(sqlText)).getRowsJS()[0];
   few.forEach((name, i) => {
     const values = lists?.[i] as string[] | null | undefined;
     if (values && values.length > 0 && values.length <= EXPORT_DICTIONARY_MAX) out.set(name, values);
@@ -286,22 +284,19 @@ export async function duckdbColumnarExport(
   let columns: ColumnarExportColumn[];
   try {
     const unordered = exportSql(duckdbSql, dataset, filter, options?.regions, false);
-    const t0 = performance.now();
     const dicts = await dictionaries(conn, dataset, unordered);
-    if (process.env.EXPORT_TRACE) console.error('dictionaries ms', performance.now() - t0);
     columns = exportColumns(dataset).map((c) => {
       const dictionary = dicts.get(c.name);
       return dictionary === undefined ? c : { ...c, dictionary };
     });
     const base = exportSql(duckdbSql, dataset, filter, options?.regions);
-    const t1 = performance.now();
     result = await conn.stream(duckdbColumnarSql(dataset, base, dicts).toSql('duckdb'));
-    if (process.env.EXPORT_TRACE) console.error('stream start ms', performance.now() - t1);
   } catch (error) {
     release();
     throw duckdbError(error, `export ${dataset}`);
   }
   async function* chunks(): AsyncGenerator<ColumnarExportChunk> {
+    let next: Promise<DuckDBDataChunk | null> | undefined;
     try {
       let sinks = columns.map((c) => sinkFor(c, size));
       let rows = 0;
@@ -310,7 +305,7 @@ export async function duckdbColumnarExport(
           throw duckdbError(error, `export ${dataset}`);
         });
       // One fetch always in flight: DuckDB computes the next vector while this one is copied.
-      let next = fetch();
+      next = fetch();
       next.catch(() => undefined);
       for (;;) {
         const chunk = await next;
@@ -337,6 +332,8 @@ export async function duckdbColumnarExport(
         yield { rowCount: done, vectors: sinks.map((s) => s.finish(done)) };
       }
     } finally {
+      // Never close the connection under a fetch still running on DuckDB's side.
+      await next?.catch(() => null);
       release();
     }
   }

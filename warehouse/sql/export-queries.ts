@@ -318,16 +318,16 @@ export function dictionaryCandidates(dataset: ExportDataset): readonly string[] 
   return COLUMNS[dataset].filter((c) => c.type === 'string' && !UNIQUE_TEXT.has(c.name)).map((c) => c.name);
 }
 
-/** `SELECT approx_count_distinct(c) …` over the export's rows (one row; no sort). */
-export function duckdbDistinctCountSql(base: SqlFragment, columns: readonly string[]): SqlFragment {
-  const counts = columns.map((c, i) => raw(`approx_count_distinct("${c}") AS c${i}`));
-  return sql`SELECT ${joinSql(counts)} FROM (${base}) AS t`;
-}
-
-/** `SELECT list(DISTINCT c ORDER BY c) …` over the export's rows (one row of lists, nulls left out). */
-export function duckdbDistinctListSql(base: SqlFragment, columns: readonly string[]): SqlFragment {
+/**
+ * One scan of the export's rows (no sort): per column, its distinct non-null values when it has
+ * few (an estimate of at most `max`), else NULL.
+ */
+export function duckdbDistinctListSql(base: SqlFragment, columns: readonly string[], max: number): SqlFragment {
   const lists = columns.map((c, i) =>
-    raw(`list(DISTINCT "${c}" ORDER BY "${c}") FILTER (WHERE "${c}" IS NOT NULL) AS c${i}`),
+    raw(
+      `CASE WHEN approx_count_distinct("${c}") <= ${Math.trunc(max)} ` +
+        `THEN list(DISTINCT "${c}") FILTER (WHERE "${c}" IS NOT NULL) END AS c${i}`,
+    ),
   );
   return sql`SELECT ${joinSql(lists)} FROM (${base}) AS t`;
 }
