@@ -82,9 +82,20 @@ program
   .description('Metabase dashboards as code (dashboards/definitions)')
   .command('provision')
   .description('create or update the Metabase collection, cards and dashboards (idempotent)')
-  .requiredOption('--metabase-url <url>', 'Metabase base URL, e.g. http://localhost:3000')
-  .requiredOption('--user <email>', 'Metabase administrator e-mail')
-  .requiredOption('--password <password>', 'Metabase administrator password')
+  .addOption(
+    new Option('--metabase-url <url>', 'Metabase base URL, e.g. http://localhost:3000')
+      .env('HUB_METABASE_URL')
+      .makeOptionMandatory(),
+  )
+  .addOption(
+    new Option('--user <email>', 'Metabase administrator e-mail').env('HUB_METABASE_USER').makeOptionMandatory(),
+  )
+  // Prefer the variable: an option's value shows in the process list.
+  .addOption(
+    new Option('--password <password>', 'Metabase administrator password')
+      .env('HUB_METABASE_PASSWORD')
+      .makeOptionMandatory(),
+  )
   .option('--database-name <name>', 'display name of the ClickHouse warehouse in Metabase', 'Reserve Hub (ClickHouse)')
   .option('--dry-run', 'report what would change, write nothing')
   .action(
