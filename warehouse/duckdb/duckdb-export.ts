@@ -9,9 +9,9 @@
  * - DOUBLE and BIGINT vectors are copied as they are; DuckDB's validity words have Arrow's
  *   bitmap layout (LSB first) on a little-endian machine, so they are copied byte for byte.
  *
- * The vectors' typed arrays are read through `@duckdb/node-api`'s vector classes
- * (`items`, `dataView`, `validity.data`: public at run time, private in their typings); a
- * layout that is not the expected one throws rather than export wrong values.
+ * Vector memory is read with `@duckdb/node-bindings` (`vector_get_data`/`vector_get_validity`,
+ * loaded through `@duckdb/node-api`'s own dependency), since the node-api vector classes build
+ * an ENUM's whole type (all its values) again for every 2048-row vector.
  */
 import { createRequire } from 'node:module';
 import type { DuckDBConnection, DuckDBDataChunk } from '@duckdb/node-api';
@@ -257,11 +257,10 @@ async function dictionaries(
   const candidates = dictionaryCandidates(dataset);
   const out = new Map<string, readonly string[]>();
   if (candidates.length === 0) return out;
-  // approx_count_distinct is an estimate: take a margin, and check the exact lists below.
-  const few = candidates;
-  const sqlText = duckdbDistinctListSql(base, few, EXPORT_DICTIONARY_MAX * 0.8).toSql('duckdb');
+  // approx_count_distinct is an estimate: take a margin, and check the exact lengths below.
+  const sqlText = duckdbDistinctListSql(base, candidates, EXPORT_DICTIONARY_MAX * 0.8).toSql('duckdb');
   const lists = (await conn.runAndReadAll(sqlText)).getRowsJS()[0];
-  few.forEach((name, i) => {
+  candidates.forEach((name, i) => {
     const values = lists?.[i] as string[] | null | undefined;
     if (values && values.length > 0 && values.length <= EXPORT_DICTIONARY_MAX) out.set(name, values);
   });
