@@ -92,20 +92,29 @@ export function installProblemHandlers(app: FastifyInstance): void {
       .join('/');
     patterns.push({ re: new RegExp(`^${source}/?$`), methods });
   });
-  app.setNotFoundHandler((request, reply) => {
+  /** The 405 of a known path asked with a method it does not answer, or `undefined`. */
+  const methodNotAllowed = (request: FastifyRequest, reply: FastifyReply): FastifyReply | undefined => {
     const path = request.url.split('?')[0] ?? '';
     const allowed = [...new Set(patterns.filter((p) => p.re.test(path)).flatMap((p) => p.methods))].sort();
-    if (allowed.length > 0 && !allowed.includes(request.method)) {
-      reply.header('Allow', allowed.join(', '));
-      const e = new HubError('HUB_ERR_API_METHOD_NOT_ALLOWED', {
-        method: request.method,
-        path,
-        allowed: allowed.join(', '),
-      });
-      return sendProblem(reply, e, request.url);
-    }
-    return sendProblem(reply, new HubError('HUB_ERR_API_NOT_FOUND', { path }), request.url);
+    if (allowed.length === 0 || allowed.includes(request.method)) return undefined;
+    reply.header('Allow', allowed.join(', '));
+    const e = new HubError('HUB_ERR_API_METHOD_NOT_ALLOWED', {
+      method: request.method,
+      path,
+      allowed: allowed.join(', '),
+    });
+    return sendProblem(reply, e, request.url);
+  };
+  // Before the body is parsed: a method with a body but no Content-Type (QUERY, …) on a path
+  // that does not take it is a 405, not a 400 about its media type.
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.is404) return methodNotAllowed(request, reply);
   });
+  app.setNotFoundHandler(
+    (request, reply) =>
+      methodNotAllowed(request, reply) ??
+      sendProblem(reply, new HubError('HUB_ERR_API_NOT_FOUND', { path: request.url.split('?')[0] ?? '' }), request.url),
+  );
 }
 
 export const problemSchema = {

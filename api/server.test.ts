@@ -193,6 +193,9 @@ describe('API: authentication, scoping and problems', () => {
     expect(res.headers.allow).toBe('GET, HEAD');
     expect(res.json()).toMatchObject({ status: 405, code: 'HUB_ERR_API_METHOD_NOT_ALLOWED' });
     expect((await app.inject({ method: 'DELETE', url: '/v1/nothing-here', headers: auth })).statusCode).toBe(404);
+    // A method with a body and no Content-Type is refused for its method, not its media type.
+    const query = await app.inject({ method: 'QUERY' as 'GET', url: '/v1/stock', headers: auth });
+    expect(query.statusCode).toBe(405);
   });
 
   it('sets security headers', async () => {

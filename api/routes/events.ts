@@ -45,7 +45,24 @@ export async function eventRoutes(
         response: {
           200: {
             description: 'The event stream',
-            content: { 'text/event-stream': { schema: { type: 'string' } } },
+            // Each server-sent event (the stream's items, as schemathesis and readers parse them).
+            content: {
+              'text/event-stream': {
+                schema: {
+                  type: 'object',
+                  required: ['id', 'event', 'data'],
+                  properties: {
+                    id: { type: 'string', description: 'Resume from here with `Last-Event-ID`.' },
+                    event: { type: 'string', enum: ['kpi.changed', 'shipment.status_changed', 'incident.created'] },
+                    data: {
+                      type: 'string',
+                      description: 'The event as a JSON object, with the `regions` it concerns.',
+                    },
+                    retry: { type: 'integer' },
+                  },
+                },
+              },
+            },
           },
           '4xx': problemSchema,
           '5xx': problemSchema,

@@ -83,6 +83,7 @@ __all__ = [
     "GetDeadLettersById200Response",
     "GetEquipment200Response",
     "GetEquipmentById200Response",
+    "GetEvents200Response",
     "GetIncidents200Response",
     "GetIngest200Response",
     "GetIngest200ResponseConnectorsInner",
@@ -200,6 +201,7 @@ from reserve_hub_client.models.get_dead_letters200_response_items_inner_errors_i
 from reserve_hub_client.models.get_dead_letters_by_id200_response import GetDeadLettersById200Response as GetDeadLettersById200Response
 from reserve_hub_client.models.get_equipment200_response import GetEquipment200Response as GetEquipment200Response
 from reserve_hub_client.models.get_equipment_by_id200_response import GetEquipmentById200Response as GetEquipmentById200Response
+from reserve_hub_client.models.get_events200_response import GetEvents200Response as GetEvents200Response
 from reserve_hub_client.models.get_incidents200_response import GetIncidents200Response as GetIncidents200Response
 from reserve_hub_client.models.get_ingest200_response import GetIngest200Response as GetIngest200Response
 from reserve_hub_client.models.get_ingest200_response_connectors_inner import GetIngest200ResponseConnectorsInner as GetIngest200ResponseConnectorsInner

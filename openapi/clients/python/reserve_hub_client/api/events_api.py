@@ -16,9 +16,10 @@ from pydantic import validate_call, Field, StrictFloat, StrictStr, StrictInt
 from typing import Any, Dict, List, Optional, Tuple, Union
 from typing_extensions import Annotated
 
-from pydantic import Field, StrictStr, field_validator
+from pydantic import Field, field_validator
 from typing import Optional
 from typing_extensions import Annotated
+from reserve_hub_client.models.get_events200_response import GetEvents200Response
 
 from reserve_hub_client.api_client import ApiClient, RequestSerialized
 from reserve_hub_client.api_response import ApiResponse
@@ -54,7 +55,7 @@ class EventsApi:
         _content_type: Optional[StrictStr] = None,
         _headers: Optional[Dict[StrictStr, Any]] = None,
         _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
-    ) -> str:
+    ) -> GetEvents200Response:
         """Live events
 
         Server-sent events: `kpi.changed` (stock on hand and available per region and unit, open requests per region), `shipment.status_changed` and `incident.created`, each with the regions it concerns; a region-scoped key only gets events of its regions. Each event has an `id`: reconnect with `Last-Event-ID` to receive the events after it (from a journal of the newest 10 000). A comment line is sent every 15 s as a heartbeat.
@@ -92,7 +93,7 @@ class EventsApi:
         )
 
         _response_types_map: Dict[str, Optional[str]] = {
-            '200': "str",
+            '200': "GetEvents200Response",
             '4XX': "Problem",
             '5XX': "Problem",
         }
@@ -123,7 +124,7 @@ class EventsApi:
         _content_type: Optional[StrictStr] = None,
         _headers: Optional[Dict[StrictStr, Any]] = None,
         _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
-    ) -> ApiResponse[str]:
+    ) -> ApiResponse[GetEvents200Response]:
         """Live events
 
         Server-sent events: `kpi.changed` (stock on hand and available per region and unit, open requests per region), `shipment.status_changed` and `incident.created`, each with the regions it concerns; a region-scoped key only gets events of its regions. Each event has an `id`: reconnect with `Last-Event-ID` to receive the events after it (from a journal of the newest 10 000). A comment line is sent every 15 s as a heartbeat.
@@ -161,7 +162,7 @@ class EventsApi:
         )
 
         _response_types_map: Dict[str, Optional[str]] = {
-            '200': "str",
+            '200': "GetEvents200Response",
             '4XX': "Problem",
             '5XX': "Problem",
         }
@@ -230,7 +231,7 @@ class EventsApi:
         )
 
         _response_types_map: Dict[str, Optional[str]] = {
-            '200': "str",
+            '200': "GetEvents200Response",
             '4XX': "Problem",
             '5XX': "Problem",
         }

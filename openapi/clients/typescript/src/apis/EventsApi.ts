@@ -15,9 +15,12 @@
 
 import * as runtime from '../runtime.js';
 import type {
+  GetEvents200Response,
   Problem,
 } from '../models/index.js';
 import {
+    GetEvents200ResponseFromJSON,
+    GetEvents200ResponseToJSON,
     ProblemFromJSON,
     ProblemToJSON,
 } from '../models/index.js';
@@ -41,13 +44,13 @@ export interface EventsApiInterface {
      * @throws {RequiredError}
      * @memberof EventsApiInterface
      */
-    getEventsRaw(requestParameters: GetEventsRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<string>>;
+    getEventsRaw(requestParameters: GetEventsRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<GetEvents200Response>>;
 
     /**
      * Server-sent events: `kpi.changed` (stock on hand and available per region and unit, open requests per region), `shipment.status_changed` and `incident.created`, each with the regions it concerns; a region-scoped key only gets events of its regions. Each event has an `id`: reconnect with `Last-Event-ID` to receive the events after it (from a journal of the newest 10 000). A comment line is sent every 15 s as a heartbeat.
      * Live events
      */
-    getEvents(requestParameters: GetEventsRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<string>;
+    getEvents(requestParameters: GetEventsRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<GetEvents200Response>;
 
 }
 
@@ -60,7 +63,7 @@ export class EventsApi extends runtime.BaseAPI implements EventsApiInterface {
      * Server-sent events: `kpi.changed` (stock on hand and available per region and unit, open requests per region), `shipment.status_changed` and `incident.created`, each with the regions it concerns; a region-scoped key only gets events of its regions. Each event has an `id`: reconnect with `Last-Event-ID` to receive the events after it (from a journal of the newest 10 000). A comment line is sent every 15 s as a heartbeat.
      * Live events
      */
-    async getEventsRaw(requestParameters: GetEventsRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<string>> {
+    async getEventsRaw(requestParameters: GetEventsRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<GetEvents200Response>> {
         const queryParameters: any = {};
 
         const headerParameters: runtime.HTTPHeaders = {};
@@ -87,18 +90,14 @@ export class EventsApi extends runtime.BaseAPI implements EventsApiInterface {
             query: queryParameters,
         }, initOverrides);
 
-        if (this.isJsonMime(response.headers.get('content-type'))) {
-            return new runtime.JSONApiResponse<string>(response);
-        } else {
-            return new runtime.TextApiResponse(response) as any;
-        }
+        return new runtime.JSONApiResponse(response, (jsonValue) => GetEvents200ResponseFromJSON(jsonValue));
     }
 
     /**
      * Server-sent events: `kpi.changed` (stock on hand and available per region and unit, open requests per region), `shipment.status_changed` and `incident.created`, each with the regions it concerns; a region-scoped key only gets events of its regions. Each event has an `id`: reconnect with `Last-Event-ID` to receive the events after it (from a journal of the newest 10 000). A comment line is sent every 15 s as a heartbeat.
      * Live events
      */
-    async getEvents(requestParameters: GetEventsRequest = {}, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<string> {
+    async getEvents(requestParameters: GetEventsRequest = {}, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<GetEvents200Response> {
         const response = await this.getEventsRaw(requestParameters, initOverrides);
         return await response.value();
     }

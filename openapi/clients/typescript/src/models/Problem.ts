@@ -155,7 +155,12 @@ export const ProblemCodeEnum = {
     HubErrModelStatusRegression: 'HUB_ERR_MODEL_STATUS_REGRESSION',
     HubErrModelStatusCurrent: 'HUB_ERR_MODEL_STATUS_CURRENT',
     HubErrModelJson: 'HUB_ERR_MODEL_JSON',
-    HubErrEnvelopeInvalid: 'HUB_ERR_ENVELOPE_INVALID'
+    HubErrEnvelopeInvalid: 'HUB_ERR_ENVELOPE_INVALID',
+    HubErrDashboardsInvalid: 'HUB_ERR_DASHBOARDS_INVALID',
+    HubErrDashboardsUnavailable: 'HUB_ERR_DASHBOARDS_UNAVAILABLE',
+    HubErrDashboardsAuth: 'HUB_ERR_DASHBOARDS_AUTH',
+    HubErrDashboardsDatabase: 'HUB_ERR_DASHBOARDS_DATABASE',
+    HubErrDashboardsApi: 'HUB_ERR_DASHBOARDS_API'
 } as const;
 export type ProblemCodeEnum = typeof ProblemCodeEnum[keyof typeof ProblemCodeEnum];
 

@@ -40,6 +40,7 @@ export * from './GetDeadLetters200ResponseItemsInnerErrorsInner.js';
 export * from './GetDeadLettersById200Response.js';
 export * from './GetEquipment200Response.js';
 export * from './GetEquipmentById200Response.js';
+export * from './GetEvents200Response.js';
 export * from './GetIncidents200Response.js';
 export * from './GetIngest200Response.js';
 export * from './GetIngest200ResponseConnectorsInner.js';
