@@ -4,7 +4,7 @@ import { etagOnSend } from '../etag.js';
 import {
   callerRegions,
   errorResponses,
-  filtersOf,
+  listQueryOf,
   notFound,
   pageSchema,
   pagingProperties,
@@ -68,14 +68,7 @@ export async function deadLetterRoutes(app: FastifyInstance, opts: { resources: 
       },
     },
     async (request, reply) => {
-      const q = request.query;
-      const page = await opts.resources.listDeadLetters({
-        filters: filtersOf(q, FILTERS),
-        regions: callerRegions(request),
-        ...(q.sort !== undefined ? { sort: String(q.sort) } : {}),
-        ...(q.limit !== undefined ? { limit: Number(q.limit) } : {}),
-        ...(q.after !== undefined ? { after: String(q.after) } : {}),
-      });
+      const page = await opts.resources.listDeadLetters(listQueryOf(request, FILTERS));
       return sendPage(request, reply, page);
     },
   );

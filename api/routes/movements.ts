@@ -2,11 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import type { ResourceQuery } from '../../core/ports/index.js';
 import { etagOnSend } from '../etag.js';
 import {
-  callerRegions,
   errorResponses,
-  filtersOf,
   gtinSchema,
   idSchema,
+  listQueryOf,
   lotSchema,
   pageSchema,
   regionSchema,
@@ -94,14 +93,7 @@ export async function movementRoutes(app: FastifyInstance, opts: { resources: Re
       },
     },
     async (request, reply) => {
-      const q = request.query;
-      const page = await opts.resources.listMovements({
-        filters: filtersOf(q, FILTERS),
-        regions: callerRegions(request),
-        ...(q.sort !== undefined ? { sort: String(q.sort) } : {}),
-        ...(q.limit !== undefined ? { limit: Number(q.limit) } : {}),
-        ...(q.after !== undefined ? { after: String(q.after) } : {}),
-      });
+      const page = await opts.resources.listMovements(listQueryOf(request, FILTERS));
       return sendPage(request, reply, page);
     },
   );

@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HubError } from '../../core/errors/index.js';
-import type { EntityKind, Page, ResourceQuery } from '../../core/ports/index.js';
+import type { EntityKind, ListQuery, Page, ResourceQuery } from '../../core/ports/index.js';
 import { etagOnSend } from '../etag.js';
 import { problemSchema } from '../problems.js';
 
@@ -78,6 +78,18 @@ export function filtersOf(query: Readonly<Record<string, unknown>>, names: reado
   return filters;
 }
 
+/** The `ListQuery` of a list route: its equality filters, the caller's regions, sort and paging. */
+export function listQueryOf(request: FastifyRequest, filterNames: readonly string[]): ListQuery {
+  const q = request.query as Readonly<Record<string, unknown>>;
+  return {
+    filters: filtersOf(q, filterNames),
+    regions: callerRegions(request),
+    ...(q.sort !== undefined ? { sort: String(q.sort) } : {}),
+    ...(q.limit !== undefined ? { limit: Number(q.limit) } : {}),
+    ...(q.after !== undefined ? { after: String(q.after) } : {}),
+  };
+}
+
 /** Sends a page with its `Link: <…>; rel="next"` header (the same query, with `after`). */
 export function sendPage<T>(request: FastifyRequest, reply: FastifyReply, page: Page<T>): Page<T> {
   if (page.next !== null) {
@@ -140,14 +152,7 @@ export async function entityRoutes(
       },
     },
     async (request, reply) => {
-      const q = request.query;
-      const page = await resources.listEntities(spec.kind, {
-        filters: filtersOf(q, filterNames),
-        regions: callerRegions(request),
-        ...(q.sort !== undefined ? { sort: String(q.sort) } : {}),
-        ...(q.limit !== undefined ? { limit: Number(q.limit) } : {}),
-        ...(q.after !== undefined ? { after: String(q.after) } : {}),
-      });
+      const page = await resources.listEntities(spec.kind, listQueryOf(request, filterNames));
       return sendPage(request, reply, page);
     },
   );
