@@ -12,6 +12,20 @@ import { HubError, isHubError } from '../../core/errors/index.js';
 import { badRequest, problemOf } from '../problems.js';
 import type { IdempotencyStore, StoredResponse } from './idempotency-store.js';
 
+/** The `Idempotency-Key` request header, as every write route declares it. */
+export const idempotencyHeader = {
+  type: 'object',
+  properties: {
+    'idempotency-key': {
+      type: 'string',
+      minLength: 1,
+      maxLength: 255,
+      pattern: '^[\\x21-\\x7E]+$',
+      description: 'A unique value per request, e.g. a UUID; the same value on every retry.',
+    },
+  },
+} as const;
+
 /** A kept answer, with the `Location` of what it created. */
 export type IdempotentResponse = StoredResponse & { readonly location?: string };
 

@@ -3,10 +3,9 @@ import { HubError, isHubError } from '../../core/errors/index.js';
 import type { IngestService, ResourceQuery } from '../../core/ports/index.js';
 import type { Principal } from '../auth/principal.js';
 import type { IdempotencyStore } from '../idempotency/idempotency-store.js';
-import { idempotent } from '../idempotency/idempotent.js';
+import { idempotencyHeader, idempotent } from '../idempotency/idempotent.js';
 import { problemSchema } from '../problems.js';
 import type { DocumentLimits } from './ingest.js';
-import { idempotencyHeader } from './requests.js';
 
 export interface ReplayRouteOptions {
   readonly ingest: IngestService & { documentLimits?(connector: string): DocumentLimits | undefined };

@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { HubError } from '../../core/errors/index.js';
 import type { IncomingDocument, IngestResult, IngestService } from '../../core/ports/index.js';
 import type { IdempotencyStore, StoredResponse } from '../idempotency/idempotency-store.js';
-import { idempotent, sendKept } from '../idempotency/idempotent.js';
+import { idempotencyHeader, idempotent, sendKept } from '../idempotency/idempotent.js';
 import { problemSchema } from '../problems.js';
 
 /** What a push connector accepts, when the service can tell before the body is read. */
@@ -187,18 +187,7 @@ export async function ingestRoutes(app: FastifyInstance, opts: IngestRouteOption
               .join('\n'),
           tags: ['ingest'],
           params: { type: 'object', required: ['connector'], properties: { connector: connectorParam } },
-          headers: {
-            type: 'object',
-            properties: {
-              'idempotency-key': {
-                type: 'string',
-                minLength: 1,
-                maxLength: 255,
-                pattern: '^[\\x21-\\x7E]+$',
-                description: 'A unique value per document, e.g. a UUID; the same value on every retry.',
-              },
-            },
-          },
+          headers: idempotencyHeader,
           body: {
             content: Object.fromEntries(
               (mediaTypes.length > 0 ? mediaTypes : ['*/*']).map((t) => [

@@ -5,7 +5,7 @@ import { validateResource } from '../../core/model/index.js';
 import type { IngestResult, IngestService, ResourceQuery, WarehouseQuery } from '../../core/ports/index.js';
 import { actsFor, type Principal } from '../auth/principal.js';
 import type { IdempotencyStore, StoredResponse } from '../idempotency/idempotency-store.js';
-import { idempotent } from '../idempotency/idempotent.js';
+import { idempotencyHeader, idempotent } from '../idempotency/idempotent.js';
 import { badRequest, type Problem, problemSchema } from '../problems.js';
 
 /** The push connector that admits partners' supply requests (connectors/api-requests). */
@@ -39,21 +39,6 @@ export interface RequestRouteOptions {
   /** Embedded writes are readable when answered (201/200); distributed ones are on the stream (202). */
   readonly mode: 'embedded' | 'distributed';
 }
-
-const idempotencyHeader = {
-  type: 'object',
-  properties: {
-    'idempotency-key': {
-      type: 'string',
-      minLength: 1,
-      maxLength: 255,
-      pattern: '^[\\x21-\\x7E]+$',
-      description: 'A unique value per request, e.g. a UUID; the same value on every retry.',
-    },
-  },
-} as const;
-
-export { idempotencyHeader };
 
 const acceptedSchema = {
   type: 'object',

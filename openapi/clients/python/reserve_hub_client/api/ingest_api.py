@@ -295,7 +295,7 @@ class IngestApi:
         self,
         connector: Annotated[str, Field(strict=True, description="A push connector, e.g. `epcis`, `files`, `webhook` (see `GET /v1/ingest`).")],
         body: Union[StrictBytes, StrictStr, Tuple[StrictStr, StrictBytes]],
-        idempotency_key: Annotated[Optional[Annotated[str, Field(min_length=1, strict=True, max_length=255)]], Field(description="A unique value per document, e.g. a UUID; the same value on every retry.")] = None,
+        idempotency_key: Annotated[Optional[Annotated[str, Field(min_length=1, strict=True, max_length=255)]], Field(description="A unique value per request, e.g. a UUID; the same value on every retry.")] = None,
         _request_timeout: Union[
             None,
             Annotated[StrictFloat, Field(gt=0)],
@@ -317,7 +317,7 @@ class IngestApi:
         :type connector: str
         :param body: (required)
         :type body: bytearray
-        :param idempotency_key: A unique value per document, e.g. a UUID; the same value on every retry.
+        :param idempotency_key: A unique value per request, e.g. a UUID; the same value on every retry.
         :type idempotency_key: str
         :param _request_timeout: timeout setting for this request. If one
                                  number provided, it will be total request
@@ -373,7 +373,7 @@ class IngestApi:
         self,
         connector: Annotated[str, Field(strict=True, description="A push connector, e.g. `epcis`, `files`, `webhook` (see `GET /v1/ingest`).")],
         body: Union[StrictBytes, StrictStr, Tuple[StrictStr, StrictBytes]],
-        idempotency_key: Annotated[Optional[Annotated[str, Field(min_length=1, strict=True, max_length=255)]], Field(description="A unique value per document, e.g. a UUID; the same value on every retry.")] = None,
+        idempotency_key: Annotated[Optional[Annotated[str, Field(min_length=1, strict=True, max_length=255)]], Field(description="A unique value per request, e.g. a UUID; the same value on every retry.")] = None,
         _request_timeout: Union[
             None,
             Annotated[StrictFloat, Field(gt=0)],
@@ -395,7 +395,7 @@ class IngestApi:
         :type connector: str
         :param body: (required)
         :type body: bytearray
-        :param idempotency_key: A unique value per document, e.g. a UUID; the same value on every retry.
+        :param idempotency_key: A unique value per request, e.g. a UUID; the same value on every retry.
         :type idempotency_key: str
         :param _request_timeout: timeout setting for this request. If one
                                  number provided, it will be total request
@@ -451,7 +451,7 @@ class IngestApi:
         self,
         connector: Annotated[str, Field(strict=True, description="A push connector, e.g. `epcis`, `files`, `webhook` (see `GET /v1/ingest`).")],
         body: Union[StrictBytes, StrictStr, Tuple[StrictStr, StrictBytes]],
-        idempotency_key: Annotated[Optional[Annotated[str, Field(min_length=1, strict=True, max_length=255)]], Field(description="A unique value per document, e.g. a UUID; the same value on every retry.")] = None,
+        idempotency_key: Annotated[Optional[Annotated[str, Field(min_length=1, strict=True, max_length=255)]], Field(description="A unique value per request, e.g. a UUID; the same value on every retry.")] = None,
         _request_timeout: Union[
             None,
             Annotated[StrictFloat, Field(gt=0)],
@@ -473,7 +473,7 @@ class IngestApi:
         :type connector: str
         :param body: (required)
         :type body: bytearray
-        :param idempotency_key: A unique value per document, e.g. a UUID; the same value on every retry.
+        :param idempotency_key: A unique value per request, e.g. a UUID; the same value on every retry.
         :type idempotency_key: str
         :param _request_timeout: timeout setting for this request. If one
                                  number provided, it will be total request

@@ -64,7 +64,7 @@ export interface IngestApiInterface {
      * @summary Push a document to a connector
      * @param {string} connector A push connector, e.g. &#x60;epcis&#x60;, &#x60;files&#x60;, &#x60;webhook&#x60; (see &#x60;GET /v1/ingest&#x60;).
      * @param {Blob} body 
-     * @param {string} [idempotencyKey] A unique value per document, e.g. a UUID; the same value on every retry.
+     * @param {string} [idempotencyKey] A unique value per request, e.g. a UUID; the same value on every retry.
      * @param {*} [options] Override http request option.
      * @throws {RequiredError}
      * @memberof IngestApiInterface
