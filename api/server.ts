@@ -50,9 +50,6 @@ export interface ApiOptions {
   readonly ingest?: IngestService;
   /** Keeps `Idempotency-Key` responses of pushes; in memory (this process only) when absent. */
   readonly idempotency?: IdempotencyStore;
-  /** Reads of stored resources and dead letters, for the writes that check them first
-   * (`POST`/`PATCH /v1/requests`, dead-letter replay); those routes are not served when absent. */
-  readonly resources?: ResourceQuery;
   /** Bulk exports (`GET /v1/exports/{dataset}`); the route is not served when absent. */
   readonly exports?: ExportQuery;
   /** Live events (`GET /v1/events`); started when the server is ready, stopped on close; not served when absent. */
@@ -142,13 +139,12 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
       idempotency = own;
     }
     await ingestRoutes(app, { ingest: options.ingest, idempotency, mode: options.mode });
-    if (options.resources) {
-      const common = { ingest: options.ingest, idempotency, resources: options.resources, mode: options.mode };
-      if (options.ingest.pushConnectors().includes(REQUESTS_CONNECTOR)) {
-        await requestRoutes(app, { ...common, warehouse: options.warehouse });
-      }
-      await deadLetterReplayRoutes(app, common);
+    // The writes read what they change through the same reads as the GET routes.
+    const common = { ingest: options.ingest, idempotency, resources: reads.resources, mode: options.mode };
+    if (options.ingest.pushConnectors().includes(REQUESTS_CONNECTOR)) {
+      await requestRoutes(app, { ...common, warehouse: options.warehouse });
     }
+    await deadLetterReplayRoutes(app, common);
   }
   if (options.connectors) await connectorRoutes(app, { status: options.connectors });
   if (options.exports) await exportRoutes(app, { exports: options.exports });

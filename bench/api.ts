@@ -79,10 +79,7 @@ async function helloWorld(): Promise<Load> {
   }
 }
 
-async function api(
-  warehouse: Warehouse & ExportQuery,
-  dir: string,
-): Promise<{ base: string; key: string; close(): Promise<void> }> {
+async function api(warehouse: Warehouse, dir: string): Promise<{ base: string; key: string; close(): Promise<void> }> {
   const keys = new ApiKeyStore(join(dir, 'state.sqlite'));
   const key = keys.create({ name: 'bench', scopes: ['read'] }).key;
   const app = await buildApi({
@@ -107,7 +104,7 @@ async function api(
   };
 }
 
-async function stockLoad(warehouse: Warehouse & ExportQuery, dir: string): Promise<Load & { url: string }> {
+async function stockLoad(warehouse: Warehouse, dir: string): Promise<Load & { url: string }> {
   const [row] = await warehouse.stockOnHand({ limit: 1 });
   if (!row) throw new Error('no stock to read');
   const server = await api(warehouse, dir);

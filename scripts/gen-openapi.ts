@@ -34,7 +34,6 @@ export async function renderOpenApi(): Promise<string> {
     mode: 'embedded',
     version,
     ingest: createIngestService({ connectors: builtinConnectors, sink: new MemoryRecordSink() }),
-    resources: port(),
     exports: port(),
     events: new LiveEvents({ source: port(), journal: ':memory:', pollMs: 3_600_000 }),
     connectors: port(),

@@ -2,7 +2,7 @@
  * The warehouse adapters behind the core ports. The composition root (cli) builds one of
  * these from configuration; nothing else names an engine.
  */
-import type { KpiQuery, RecordSink, Warehouse, WarehouseWriter } from '../core/ports/index.js';
+import type { RecordSink, Warehouse, WarehouseWriter } from '../core/ports/index.js';
 import { ClickHouseWarehouse, type ClickHouseWarehouseOptions } from './clickhouse/clickhouse-warehouse.js';
 import { DuckDbWarehouse, type DuckDbWarehouseOptions } from './duckdb/duckdb-warehouse.js';
 
@@ -18,9 +18,7 @@ export { STOCK_LIMIT_MAX } from './sql/warehouse-queries.js';
  * record sink (records, dead letters and connector state in one transaction). Call `init()`
  * before use; it migrates unless `migrateOnInit: false`.
  */
-export function createDuckDbWarehouse(
-  options: DuckDbWarehouseOptions,
-): Warehouse & RecordSink & WarehouseWriter & KpiQuery {
+export function createDuckDbWarehouse(options: DuckDbWarehouseOptions): Warehouse & RecordSink & WarehouseWriter {
   return new DuckDbWarehouse(options);
 }
 
@@ -28,7 +26,7 @@ export function createDuckDbWarehouse(
  * The distributed warehouse: ClickHouse over HTTP (18.16 and current releases). Call
  * `init()`, then `migrate()` once per deployment (or pass `migrateOnInit: true`).
  */
-export function createClickHouseWarehouse(options: ClickHouseWarehouseOptions): Warehouse & WarehouseWriter & KpiQuery {
+export function createClickHouseWarehouse(options: ClickHouseWarehouseOptions): Warehouse & WarehouseWriter {
   return new ClickHouseWarehouse(options);
 }
 

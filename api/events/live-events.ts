@@ -244,9 +244,3 @@ function event(type: LiveEventType, regions: readonly string[], at: string, data
 export function sseFrame(e: LiveEvent): string {
   return `id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify({ ...e.data, regions: e.regions, at: e.at })}\n\n`;
 }
-
-/** The warehouse as a live-event source, when it offers both exports and KPIs. */
-export function liveEventSource(warehouse: unknown): (ExportQuery & KpiQuery) | undefined {
-  const w = warehouse as Partial<ExportQuery & KpiQuery> | null;
-  return typeof w?.exportRows === 'function' && typeof w.kpi === 'function' ? (w as ExportQuery & KpiQuery) : undefined;
-}

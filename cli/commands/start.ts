@@ -5,7 +5,7 @@ import { SqliteAuditLog } from '../../api/audit/audit-log.js';
 import { ApiKeyStore } from '../../api/auth/api-key-store.js';
 import { JwtVerifier } from '../../api/auth/jwt-verifier.js';
 import { anyOf } from '../../api/auth/principal.js';
-import { LiveEvents, liveEventSource } from '../../api/events/live-events.js';
+import { LiveEvents } from '../../api/events/live-events.js';
 import { SqliteIdempotencyStore } from '../../api/idempotency/idempotency-store.js';
 import { buildApi } from '../../api/server.js';
 import {
@@ -67,20 +67,14 @@ export async function startCommand(opts: { file: string | undefined; port?: stri
   const idempotency = new SqliteIdempotencyStore(join(config.dataDir, 'hub-state.sqlite'));
   const audit = new SqliteAuditLog(join(config.dataDir, 'hub-state.sqlite'));
   const verifier = config.jwtJwksFile ? anyOf(keys, jwtVerifier()) : keys;
-  // Exports and live events read through the warehouse's ExportQuery (both adapters have it).
-  const liveSource = liveEventSource(hub.warehouse);
   const app = await buildApi({
     warehouse: hub.warehouse,
-    ...(liveSource
-      ? {
-          exports: liveSource,
-          events: new LiveEvents({
-            source: liveSource,
-            journal: join(config.dataDir, 'events.sqlite'),
-            onError: (error) => logger.warn({ err: error }, 'live events: poll failed'),
-          }),
-        }
-      : {}),
+    exports: hub.warehouse,
+    events: new LiveEvents({
+      source: hub.warehouse,
+      journal: join(config.dataDir, 'events.sqlite'),
+      onError: (error) => logger.warn({ err: error }, 'live events: poll failed'),
+    }),
     verifier,
     mode: config.mode,
     version: pkg.version,
@@ -88,7 +82,6 @@ export async function startCommand(opts: { file: string | undefined; port?: stri
     probe: async () => ({ ...(await hub.health()), connectors: connectorsHealth() }),
     ingest,
     idempotency,
-    resources: hub.warehouse,
     audit,
     connectors: connectorViews,
     rateLimitPerMinute: config.rateLimitPerMinute,

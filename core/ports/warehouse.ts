@@ -1,3 +1,5 @@
+import type { ExportQuery } from './export.js';
+
 /** Health of one component, as reported by `GET /health`. */
 export interface ComponentHealth {
   readonly status: 'up' | 'down' | 'degraded';
@@ -73,7 +75,8 @@ export interface WarehouseQuery {
 }
 
 /** Lifecycle and schema management of a warehouse adapter. `init`/`close` are idempotent. */
-export interface Warehouse extends WarehouseQuery, ResourceQuery {
+/** Both engines answer every read of the API: stock, resources, KPIs and exports. */
+export interface Warehouse extends WarehouseQuery, ResourceQuery, KpiQuery, ExportQuery {
   readonly engine: 'duckdb' | 'clickhouse';
   init(): Promise<void>;
   close(): Promise<void>;

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isHubError } from '../../core/errors/index.js';
-import type { KpiQuery, KpiRow, Warehouse, WarehouseWriter } from '../../core/ports/index.js';
+import type { KpiRow, Warehouse, WarehouseWriter } from '../../core/ports/index.js';
 import { describeWithService, randomName } from '../../test/services.js';
 import { createClickHouseClient } from '../clickhouse/clickhouse-client.js';
 import { ClickHouseWarehouse } from '../clickhouse/clickhouse-warehouse.js';
@@ -23,7 +23,7 @@ type Engine = 'duckdb' | 'clickhouse';
 
 /** What the contract needs from an engine under test. */
 interface Harness {
-  readonly warehouse: Warehouse & WarehouseWriter & KpiQuery;
+  readonly warehouse: Warehouse & WarehouseWriter;
   /** Loads every scenario batch through the engine's own ingestion path. */
   load(): Promise<void>;
   /** Distinct rows of a table, as readers see them (after dedup), optionally filtered. */
