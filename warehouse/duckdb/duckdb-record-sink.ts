@@ -9,22 +9,22 @@
  * - entities keep the newest version (upsert on the id primary key);
  * - dead letters are ignored when their content id is already stored (ON CONFLICT DO NOTHING);
  * - stock movements, the hot path, have no primary key: a movement whose id is already stored
- *   at the same `occurred_at` is left out by an anti-join restricted to the batch's time range.
+ *   at the same `occurred_at` is left out, looked up in the batch's time range only.
  *   A redelivered event is identical, so it has the same time; the range lets DuckDB's zone
  *   maps skip every row group outside it, so the check stays cheap as the table grows,
  *   where a primary-key index cost ~40 ms per 5,000 rows (4× the insert itself). This is the
  *   same identity ClickHouse deduplicates on (sorting key … occurred_at, id).
  *
- * Movements skip the stage when the table has the columns this module knows (checked once per
- * connection): one query reads, inside the transaction, the ids already stored in the batch's
- * time (and id) range and the region and category of the batch's locations and products as
- * stored now; the new rows are then appended straight into `stock_movements`, in the same
- * transaction. Same rows, same checks, without the staging copy and the INSERT … SELECT.
+ * Movements skip the stage (the table's columns are checked once per connection against the
+ * migrations'; a drift is an error, not a slower path): one query reads, inside the
+ * transaction, the ids already stored in the batch's time (and id) range and the region and
+ * category of the batch's locations and products as stored now; the new rows are then appended
+ * straight into `stock_movements`, in the same transaction.
  */
 import type { DuckDBConnection, DuckDBType } from '@duckdb/node-api';
 import type { CanonicalResource, DeadLetter, SinkBatch, SinkWriteResult } from '../../core/ports/index.js';
 import { recordFreshnessDuckDb } from '../freshness-duckdb.js';
-import { raw, sql, sqlList } from '../sql/literal.js';
+import { sql, sqlList } from '../sql/literal.js';
 import {
   type DeadLetterDbRow,
   type MovementDbRow,
@@ -44,10 +44,9 @@ import { duckdbError } from './duckdb-connection.js';
 
 type DuckDbApi = typeof import('@duckdb/node-api');
 
-/** Filled by a write for a live index (stock-index.ts): the movements it appended; `exact: false` when unknown. */
+/** Filled by a write for a live index (stock-index.ts): the movements it appended. */
 export interface AppendedMovements {
   readonly rows: MovementDbRow[];
-  exact: boolean;
 }
 
 type StageType = 'VARCHAR' | 'DOUBLE';
@@ -186,29 +185,6 @@ const STAGES = {
   resources: stage('resources', [text('resource_type'), text('id'), version, text('doc')], (names) =>
     upsert('resources', 'resource_type, id', names),
   ),
-  stock_movements: stage(
-    'stock_movements',
-    [
-      text('id'),
-      text('movement_type'),
-      instant('occurred_at'),
-      text('location_id'),
-      text('counterpart_id'),
-      text('product_id'),
-      text('gtin'),
-      text('lot_number'),
-      double('quantity'),
-      text('unit'),
-      text('reason'),
-      text('connector'),
-      text('source_system'),
-      text('source_id'),
-      text('source_hash'),
-      instant('ingested_at'),
-    ],
-    // The time bounds are filled in per batch (see insertMovements).
-    () => '',
-  ),
   dead_letters: stage(
     'dead_letters',
     [
@@ -251,7 +227,7 @@ const MOVEMENT_TABLE: readonly (readonly [string, 'VARCHAR' | 'TIMESTAMP' | 'DOU
   ['region_id', 'VARCHAR'],
   ['category', 'VARCHAR'],
 ];
-/** Connections whose `stock_movements` has exactly MOVEMENT_TABLE's columns (else: the stage). */
+/** Connections whose `stock_movements` has exactly MOVEMENT_TABLE's columns (the migrations' table). */
 const directMovements = new WeakSet<DuckDBConnection>();
 
 /** Creates the TEMP staging tables of this connection (outside any transaction). */
@@ -328,27 +304,13 @@ async function insertMovements(
 ): Promise<number> {
   if (rows.length === 0) return 0;
   if (directMovements.has(conn) && duck !== undefined) return appendMovements(conn, duck, rows, appended);
-  if (appended) appended.exact = false; // the stage path does not say which rows it kept
-  let first = Number.POSITIVE_INFINITY;
-  let last = Number.NEGATIVE_INFINITY;
-  for (const row of rows) {
-    if (row.occurred_at < first) first = row.occurred_at;
-    if (row.occurred_at > last) last = row.occurred_at;
-  }
-  const s = STAGES.stock_movements;
-  await fillStage(conn, s, rows);
-  const names = s.columns.map((c) => c.name);
-  const values = s.columns.map((c) => (c.convert ? c.convert(`s.${c.name}`) : `s.${c.name}`));
-  const query = sql`INSERT INTO stock_movements (${raw(names.join(', '))}, region_id, category)
-    SELECT ${raw(values.join(', '))}, coalesce(l.region_id, ''), coalesce(p.category, '')
-    FROM stage_stock_movements s
-    LEFT JOIN locations l ON l.id = s.location_id
-    LEFT JOIN products p ON p.id = s.product_id
-    WHERE s.id NOT IN (
-      SELECT id FROM stock_movements
-      WHERE occurred_at BETWEEN ${new Date(first)} AND ${new Date(last)}
-    )`;
-  return (await conn.run(query.toSql('duckdb'))).rowsChanged;
+  // The migrations make the table; a different one is a drift to fix, not to write around.
+  throw duckdbError(
+    new Error(
+      `stock_movements does not have the columns of the migrations (${MOVEMENT_TABLE.map(([n]) => n).join(', ')})`,
+    ),
+    'append movements',
+  );
 }
 
 /**

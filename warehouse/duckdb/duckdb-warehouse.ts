@@ -331,7 +331,7 @@ export class DuckDbWarehouse
   async write(batch: SinkBatch): Promise<SinkWriteResult> {
     return this.#require().writer.exclusive(async (conn) => {
       const stop = sinkBatchSeconds.startTimer({ sink: 'duckdb' });
-      const appended: AppendedMovements = { rows: [], exact: true };
+      const appended: AppendedMovements = { rows: [] };
       try {
         const result = await writeSinkBatch(conn, batch, undefined, appended);
         await this.#applyStock(conn, batch.records, appended);
@@ -385,7 +385,6 @@ export class DuckDbWarehouse
   ): Promise<void> {
     const index = this.#stock;
     if (index === undefined) return;
-    if (!appended.exact) return this.#dropStock();
     const locations = new Set<string>();
     const products = new Set<string>();
     for (const r of records) {
@@ -406,7 +405,7 @@ export class DuckDbWarehouse
 
   async insertRecords(records: readonly CanonicalResource[]): Promise<number> {
     return this.#require().writer.exclusive(async (conn) => {
-      const appended: AppendedMovements = { rows: [], exact: true };
+      const appended: AppendedMovements = { rows: [] };
       try {
         const written = await insertRecordsDuckDb(conn, records, undefined, appended);
         await this.#applyStock(conn, records, appended);
