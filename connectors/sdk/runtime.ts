@@ -23,7 +23,7 @@ import {
   recordsIn as recordsInCounter,
   recordsOut as recordsOutCounter,
 } from '../../core/observability/metrics.js';
-import type { CanonicalResource, DeadLetter, RecordSink } from '../../core/ports/index.js';
+import type { CanonicalResource, DeadLetter, RecordSink, SinkBatch } from '../../core/ports/index.js';
 import { validateConfig } from './config.js';
 import type {
   Connector,
@@ -304,7 +304,16 @@ export async function runConnector<Config extends object>(options: RunOptions<Co
   const status = statusEntry(name);
   const startedAt = new Date();
   const counts = new Map<string, StreamCounts>();
-  const totals = { recordsIn: 0, recordsOut: 0, deadLettered: 0, checkpoints: 0, retries: 0, pendingDead: 0 };
+  // pendingDead: refused records still buffered; submittedDead: handed to a write (durable or in flight).
+  const totals = {
+    recordsIn: 0,
+    recordsOut: 0,
+    deadLettered: 0,
+    checkpoints: 0,
+    retries: 0,
+    pendingDead: 0,
+    submittedDead: 0,
+  };
   let buffers = new Map<string, Buffer>();
   let streamNames = new Set<string>();
 
@@ -334,33 +343,32 @@ export async function runConnector<Config extends object>(options: RunOptions<Co
   const budgetError = () =>
     new HubError('HUB_ERR_CONNECTOR_FAILURE_BUDGET', {
       name,
-      failed: totals.deadLettered + totals.pendingDead,
+      failed: totals.submittedDead + totals.pendingDead,
       total: totals.recordsIn,
     });
   const overFraction = (atEnd: boolean): boolean => {
     if (budget?.maxFraction === undefined || totals.recordsIn === 0) return false;
     if (!atEnd && totals.recordsIn < (budget.minSample ?? 0)) return false;
-    return totals.deadLettered / totals.recordsIn > budget.maxFraction;
+    return totals.submittedDead / totals.recordsIn > budget.maxFraction;
   };
 
-  /** Makes a stream's buffer durable with `state` (`undefined`: state unchanged). */
-  const flush = async (stream: string, state: unknown): Promise<void> => {
-    const buf = bufferOf(stream);
-    if (buf.records.length === 0 && buf.deadLetters.length === 0 && state === undefined) return;
-    const batch = { connector: name, stream, records: buf.records, deadLetters: buf.deadLetters, state };
-    buffers.set(stream, { records: [], deadLetters: [] });
+  /**
+   * Writes one batch (with its retries) and counts it. Called in order, one at a time, by
+   * `flush`, so at most one write is in flight while the next batch is read and admitted.
+   */
+  const write = async (batch: SinkBatch): Promise<void> => {
     try {
       await withRetry(() => sink.write(batch), policy, { ...(signal ? { signal } : {}), onRetry });
     } catch (err) {
       if (typeof err === 'object' && err !== null) sinkErrors.add(err);
       throw err;
     }
+    const { stream, state } = batch;
     const c = countsOf(stream);
     c.recordsOut += batch.records.length;
     c.deadLettered += batch.deadLetters.length;
     totals.recordsOut += batch.records.length;
     totals.deadLettered += batch.deadLetters.length;
-    totals.pendingDead -= batch.deadLetters.length;
     if (state !== undefined) {
       c.checkpoints++;
       totals.checkpoints++;
@@ -378,8 +386,36 @@ export async function runConnector<Config extends object>(options: RunOptions<Co
       state,
     });
   };
+  /** The write in flight (settled when none); a failed one is rethrown by the next `flush` or `drain`. */
+  let inFlight: Promise<void> = Promise.resolve();
+  /** Waits for the write in flight; throws its error. */
+  const drain = async (): Promise<void> => {
+    await inFlight;
+  };
+  /**
+   * Hands a stream's buffer to the sink with `state` (`undefined`: state unchanged), after the
+   * previous write: batches reach the sink in the order they were cut, one at a time, and a
+   * state is committed only with (or after) every record read before it. Returns once the
+   * PREVIOUS write is durable, so reading goes on while this one is written (a pipeline of
+   * depth one); `drain` waits for this one too.
+   */
+  const flush = async (stream: string, state: unknown): Promise<void> => {
+    const buf = bufferOf(stream);
+    if (buf.records.length === 0 && buf.deadLetters.length === 0 && state === undefined) return;
+    const batch: SinkBatch = { connector: name, stream, records: buf.records, deadLetters: buf.deadLetters, state };
+    buffers.set(stream, { records: [], deadLetters: [] });
+    totals.pendingDead -= batch.deadLetters.length;
+    totals.submittedDead += batch.deadLetters.length;
+    const previous = inFlight;
+    const next = previous.then(() => write(batch));
+    // Observed here so that a failure is never unhandled; it is rethrown by whoever awaits it.
+    next.catch(() => {});
+    inFlight = next;
+    await previous;
+  };
   const flushAll = async () => {
     for (const stream of [...buffers.keys()]) await flush(stream, undefined);
+    await drain();
   };
 
   // One context for the run, its time refreshed per message: no allocation per record.
@@ -405,7 +441,7 @@ export async function runConnector<Config extends object>(options: RunOptions<Co
     recordsInCounter.labels(name, m.stream).inc();
     admission.ingestedAt = now();
     if (!admitMessage(m, admission, bufferOf(m.stream))) totals.pendingDead++;
-    if (budget?.maxCount !== undefined && totals.deadLettered + totals.pendingDead > budget.maxCount) {
+    if (budget?.maxCount !== undefined && totals.submittedDead + totals.pendingDead > budget.maxCount) {
       await flushAll();
       throw budgetError();
     }
@@ -443,6 +479,8 @@ export async function runConnector<Config extends object>(options: RunOptions<Co
         break;
       } catch (err) {
         if (!isTransient(err) || isSinkError(err)) throw err;
+        // The write in flight ends first (its failure wins): the state is re-read after it.
+        await drain();
         if (totals.checkpoints > checkpointsBefore) attempt = 0;
         if (attempt >= policy.retries) throw err;
         // The uncommitted tail is dropped: the restarted read produces it again.
@@ -456,6 +494,8 @@ export async function runConnector<Config extends object>(options: RunOptions<Co
     if (overFraction(true)) throw budgetError();
     outcome = { status: 'succeeded' };
   } catch (err) {
+    // No write outlives the run: the report counts what the sink holds.
+    await inFlight.catch(() => {});
     // A transient error seen while aborting is the abort cutting a retry short.
     const aborted = err instanceof Aborted || (signal?.aborted === true && (isTransient(err) || !isHubError(err)));
     outcome = aborted ? { status: 'aborted' } : { status: 'failed', error: err };

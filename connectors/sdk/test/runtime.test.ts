@@ -119,6 +119,65 @@ describe('runConnector', () => {
     expect(sink.records.map((r) => r.id)).toEqual(['test-site-1']);
   });
 
+  it('reads and admits the next batch while the previous one is written, keeping the order', async () => {
+    // Each source payload says when it is hashed, i.e. admitted.
+    const admitted: number[] = [];
+    const tracked = (n: number): Step => ({
+      record: location(n),
+      payload: {
+        get row() {
+          admitted.push(n);
+          return n;
+        },
+      },
+    });
+    const c = new ScriptedConnector({ sites: [tracked(1), tracked(2), tracked(3), tracked(4), checkpoint] });
+    const sink = new MemoryRecordSink();
+    const inner = sink.write.bind(sink);
+    const seenDuringFirstWrite: number[][] = [];
+    let writes = 0;
+    sink.write = async (batch: SinkBatch) => {
+      if (++writes === 1) {
+        // Hold the first write until record 3 (next batch) has been admitted, or 2 s.
+        const until = Date.now() + 2000;
+        while (!admitted.includes(3) && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
+        seenDuringFirstWrite.push([...admitted]);
+      }
+      return inner(batch);
+    };
+    const report = await runConnector({ connector: c, config, sink, batchSize: 2 });
+
+    expect(report).toMatchObject({ status: 'succeeded', recordsOut: 4, checkpoints: 1 });
+    expect(seenDuringFirstWrite[0]).toContain(3);
+    expect(sink.batches.map((b) => b.records.map((r) => r.id))).toEqual([
+      ['test-site-1', 'test-site-2'],
+      ['test-site-3', 'test-site-4'],
+      [],
+    ]);
+    expect(sink.batches.map((b) => b.state)).toEqual([undefined, undefined, { step: 5 }]);
+  });
+
+  it('fails on a write that fails while the next batch is read, and commits nothing after it', async () => {
+    const c = new ScriptedConnector({ sites: [rec(1), rec(2), rec(3), rec(4), checkpoint, rec(5), checkpoint] });
+    const sink = new MemoryRecordSink();
+    const inner = sink.write.bind(sink);
+    let writes = 0;
+    sink.write = async (batch: SinkBatch) => {
+      if (++writes === 1) {
+        await new Promise((r) => setTimeout(r, 20));
+        throw new HubError('HUB_ERR_WAREHOUSE_QUERY', { engine: 'memory' });
+      }
+      return inner(batch);
+    };
+    const report = await runConnector({ connector: c, config, sink, batchSize: 2, retry: fast });
+
+    expect(report.status).toBe('failed');
+    expect(report.error?.code).toBe('HUB_ERR_WAREHOUSE_QUERY');
+    expect(writes).toBe(1);
+    expect(sink.batches).toHaveLength(0);
+    expect(await sink.readState('scripted', 'sites')).toBeUndefined();
+  });
+
   it('retries a transient sink failure with the same batch', async () => {
     const sink = new MemoryRecordSink();
     sink.failNextWrites(
