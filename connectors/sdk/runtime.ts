@@ -404,6 +404,9 @@ export async function runConnector<Config extends object>(options: RunOptions<Co
     if (buf.records.length === 0 && buf.deadLetters.length === 0 && state === undefined) return;
     const batch: SinkBatch = { connector: name, stream, records: buf.records, deadLetters: buf.deadLetters, state };
     buffers.set(stream, { records: [], deadLetters: [] });
+    // The records-in metric moves per batch cut (a label lookup per record costs more than the record).
+    const admitted = batch.records.length + batch.deadLetters.length;
+    if (admitted > 0) recordsInCounter.labels(name, stream).inc(admitted);
     totals.pendingDead -= batch.deadLetters.length;
     totals.submittedDead += batch.deadLetters.length;
     const previous = inFlight;
@@ -421,34 +424,42 @@ export async function runConnector<Config extends object>(options: RunOptions<Co
   // One context for the run, its time refreshed per message: no allocation per record.
   const admission = { connector: name, sourceSystem: name, ingestedAt: '' };
 
-  const handle = async (m: Message): Promise<void> => {
+  const checkpoint = async (stream: string, state: unknown): Promise<void> => {
+    await flush(stream, state);
+    if (overFraction(false)) throw budgetError();
+    if (signal?.aborted) throw new Aborted();
+  };
+  const overCount = async (): Promise<never> => {
+    await flushAll();
+    throw budgetError();
+  };
+
+  /**
+   * Handles one message. Synchronous for a record that does not fill its batch (the common
+   * case, once per record): a promise only when there is something to wait for.
+   */
+  const handle = (m: Message): Promise<void> | undefined => {
     if (m.type === 'log') {
       options.onLog?.(m);
-      return;
+      return undefined;
     }
     if (!streamNames.has(m.stream)) {
       throw new HubError('HUB_ERR_CONNECTOR_PROTOCOL', { name, reason: `message for undeclared stream ${m.stream}` });
     }
-    if (m.type === 'state') {
-      await flush(m.stream, m.state);
-      if (overFraction(false)) throw budgetError();
-      if (signal?.aborted) throw new Aborted();
-      return;
-    }
+    if (m.type === 'state') return checkpoint(m.stream, m.state);
     const c = countsOf(m.stream);
     c.recordsIn++;
     totals.recordsIn++;
-    recordsInCounter.labels(name, m.stream).inc();
     admission.ingestedAt = now();
-    if (!admitMessage(m, admission, bufferOf(m.stream))) totals.pendingDead++;
-    if (budget?.maxCount !== undefined && totals.submittedDead + totals.pendingDead > budget.maxCount) {
-      await flushAll();
-      throw budgetError();
-    }
     const buf = bufferOf(m.stream);
+    if (!admitMessage(m, admission, buf)) totals.pendingDead++;
+    if (budget?.maxCount !== undefined && totals.submittedDead + totals.pendingDead > budget.maxCount) {
+      return overCount();
+    }
     // A full batch is made durable without moving the state: bounded memory, and a resume
     // re-reads these records, which sinks store idempotently by id.
-    if (buf.records.length + buf.deadLetters.length >= batchSize) await flush(m.stream, undefined);
+    if (buf.records.length + buf.deadLetters.length >= batchSize) return flush(m.stream, undefined);
+    return undefined;
   };
 
   let outcome: { status: RunStatus; error?: unknown };
@@ -532,7 +543,7 @@ export async function runConnector<Config extends object>(options: RunOptions<Co
  */
 async function consume(
   source: AsyncIterable<Message>,
-  handle: (m: Message) => Promise<void>,
+  handle: (m: Message) => Promise<void> | undefined,
   signal: AbortSignal | undefined,
 ): Promise<void> {
   const it = source[Symbol.asyncIterator]();
@@ -555,7 +566,8 @@ async function consume(
         finished = true;
         return;
       }
-      await handle(r.value);
+      const pending = handle(r.value);
+      if (pending !== undefined) await pending;
     }
   } finally {
     if (signal && onAbort) signal.removeEventListener('abort', onAbort);
