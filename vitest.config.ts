@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['**/*.test.ts'],
-    exclude: ['node_modules/**', '.services/**', '.cache/**', '.hub/**', 'openapi/clients/**'],
+    exclude: ['node_modules/**', '.services/**', '.cache/**', '.hub/**', 'openapi/clients/**', '.scratch/**'],
     globalSetup: ['test/global-setup.ts'],
     pool: 'forks',
     testTimeout: 30_000,

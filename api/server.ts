@@ -77,11 +77,13 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: true, ...canonicalAjvOptions } },
   });
   installProblemHandlers(app);
-  app.addHook('onSend', async (_request, reply) => {
+  // A callback hook, not an async one: no promise per response for four headers.
+  app.addHook('onSend', (_request, reply, payload, done) => {
     reply.header('X-Content-Type-Options', 'nosniff');
     reply.header('X-Frame-Options', 'DENY');
     reply.header('Referrer-Policy', 'no-referrer');
     reply.header('Cache-Control', reply.getHeader('Cache-Control') ?? 'no-store');
+    done(null, payload);
   });
   // Routes answer canonical resources by `$ref` to their schema's `$id` (see openapi-document.ts).
   for (const schema of canonicalSchemas()) app.addSchema(schema);

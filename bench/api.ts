@@ -2,8 +2,8 @@
  * API benchmark (issue 6, Performance), on loopback, in one run:
  * - `GET /v1/stock?warehouse=…&product=…`, authenticated, against an in-process embedded hub
  *   (DuckDB) filled by the simulator, next to a Fastify hello-world route as the baseline
- *   (req/s, p50/p99, ratio); the same with ClickHouse as the warehouse when
- *   `HUB_TEST_CLICKHOUSE_URL` is set;
+ *   (req/s, p50/p99, ratio); again with the rate limiter on (a limit never reached), to show
+ *   its cost; the same with ClickHouse as the warehouse when `HUB_TEST_CLICKHOUSE_URL` is set;
  * - `GET /v1/exports/movements` of 1M movement rows as Arrow and as NDJSON (rows/s, ratio).
  * Targets: stock ≥ 10 000 req/s with p99 < 20 ms; Arrow ≥ 2M rows/s and ≥ 5× NDJSON.
  *
@@ -79,7 +79,11 @@ async function helloWorld(): Promise<Load> {
   }
 }
 
-async function api(warehouse: Warehouse, dir: string): Promise<{ base: string; key: string; close(): Promise<void> }> {
+async function api(
+  warehouse: Warehouse,
+  dir: string,
+  rateLimitPerMinute = 0,
+): Promise<{ base: string; key: string; close(): Promise<void> }> {
   const keys = new ApiKeyStore(join(dir, 'state.sqlite'));
   const key = keys.create({ name: 'bench', scopes: ['read'] }).key;
   const app = await buildApi({
@@ -90,8 +94,9 @@ async function api(warehouse: Warehouse, dir: string): Promise<{ base: string; k
     version: 'bench',
     probe: async () => ({}),
     // One client at full speed would hit the per-client limit (HUB_RATE_LIMIT_PER_MINUTE,
-    // 6000/min by default) within a second: the bench measures the route, so no limit here.
-    rateLimitPerMinute: 0,
+    // 6000/min by default) within a second: the bench measures the route, so no limit here,
+    // except in the run that measures the limiter itself (a limit it never reaches).
+    rateLimitPerMinute,
   });
   const base = await listen(app);
   return {
@@ -104,10 +109,10 @@ async function api(warehouse: Warehouse, dir: string): Promise<{ base: string; k
   };
 }
 
-async function stockLoad(warehouse: Warehouse, dir: string): Promise<Load & { url: string }> {
+async function stockLoad(warehouse: Warehouse, dir: string, rateLimitPerMinute = 0): Promise<Load & { url: string }> {
   const [row] = await warehouse.stockOnHand({ limit: 1 });
   if (!row) throw new Error('no stock to read');
-  const server = await api(warehouse, dir);
+  const server = await api(warehouse, dir, rateLimitPerMinute);
   try {
     const url = `${server.base}/v1/stock?warehouse=${encodeURIComponent(row.locationId)}&product=${encodeURIComponent(row.productId)}`;
     const check = await fetch(url, { headers: { authorization: `Bearer ${server.key}` } });
@@ -198,7 +203,10 @@ async function exportRun(): Promise<Record<string, unknown>> {
   }
 }
 
-async function duckdbStock(): Promise<Load & { url: string }> {
+/** Far above what the bench can send in a minute: the limiter runs on every request, never refuses. */
+const UNREACHED_LIMIT = 1_000_000_000;
+
+async function duckdbStock(): Promise<{ open: Load & { url: string }; rateLimited: Load & { url: string } }> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-api-'));
   const warehouse = createDuckDbWarehouse({ dataDir: dir }) as ReturnType<typeof createDuckDbWarehouse> & ExportQuery;
   await warehouse.init();
@@ -210,7 +218,9 @@ async function duckdbStock(): Promise<Load & { url: string }> {
       failureBudget: false,
     });
     if (report.status !== 'succeeded') throw new Error(`simulator ${report.status}`);
-    return await stockLoad(warehouse, dir);
+    const open = await stockLoad(warehouse, dir);
+    const rateLimited = await stockLoad(warehouse, dir, UNREACHED_LIMIT);
+    return { open, rateLimited };
   } finally {
     await warehouse.close();
     rmSync(dir, { recursive: true, force: true });
@@ -242,7 +252,7 @@ async function clickhouseStock(url: string): Promise<Load & { url: string }> {
 }
 
 const baseline = await helloWorld();
-const duck = await duckdbStock();
+const { open: duck, rateLimited: duckLimited } = await duckdbStock();
 const chUrl = process.env.HUB_TEST_CLICKHOUSE_URL;
 const ch = chUrl ? await clickhouseStock(chUrl) : undefined;
 const exports = await exportRun();
@@ -254,6 +264,10 @@ const result = {
   settings: { seconds: SECONDS, connections: CONNECTIONS, simulatorMovements: SIM_MOVEMENTS },
   helloWorld: baseline,
   stockDuckDb: { ...duck, ratioToHelloWorld: Number((duck.requestsPerSecond / baseline.requestsPerSecond).toFixed(3)) },
+  stockDuckDbRateLimited: {
+    ...duckLimited,
+    ratioToHelloWorld: Number((duckLimited.requestsPerSecond / baseline.requestsPerSecond).toFixed(3)),
+  },
   stockClickHouse: ch
     ? { ...ch, ratioToHelloWorld: Number((ch.requestsPerSecond / baseline.requestsPerSecond).toFixed(3)) }
     : 'skipped: HUB_TEST_CLICKHOUSE_URL is not set',

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
@@ -114,17 +114,19 @@ export class ApiKeyStore implements CredentialVerifier {
   }
 
   verify(token: string): Principal | undefined {
-    const digest = sha256(token);
+    // One-shot SHA-256 (no Hash object): this runs on every authenticated request.
+    const cacheKey = hash('sha256', token, 'base64');
+    // A hit needs the same SHA-256 as a token verified against SQLite less than the TTL ago
+    // (only such tokens are cached: never the bootstrap key, never an unknown token).
+    const now = Date.now();
+    const cached = this.#verified.get(cacheKey);
+    if (cached !== undefined && cached.until > now) return cached.principal;
+    const digest = Buffer.from(cacheKey, 'base64');
     if (this.#bootstrapHash && timingSafeEqual(digest, this.#bootstrapHash)) {
       return { keyId: 'bootstrap', name: 'bootstrap', scopes: ['admin'], regions: null, organisations: null };
     }
     const m = /^rh_([0-9a-f]{12})_[A-Za-z0-9_-]{32}$/.exec(token);
     if (!m) return undefined;
-    // A hit needs the same SHA-256 as a token verified against SQLite less than the TTL ago.
-    const cacheKey = digest.toString('base64');
-    const now = Date.now();
-    const cached = this.#verified.get(cacheKey);
-    if (cached !== undefined && cached.until > now) return cached.principal;
     const row = this.#byId.get(m[1]) as KeyRow | undefined;
     if (!row || row.revoked_at !== null || !timingSafeEqual(row.secret_sha256, digest)) {
       this.#verified.delete(cacheKey);

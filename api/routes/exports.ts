@@ -203,7 +203,15 @@ function arrowColumn(field: Field, type: ExportColumn['type'], values: readonly 
   return makeData({ type: field.type as Int64, length, ...valid, data });
 }
 
-/** Collects what the Arrow writer emits, so each record batch can be handed on at once. */
+/** A part of the Arrow writer's output at least this large is handed on as it is, not copied. */
+const LARGE_PART = 64 * 1024;
+
+/**
+ * Collects what the Arrow writer emits, so each record batch can be handed on at once. The
+ * writer emits its small pieces (message headers, lengths, padding) and views of the batch's
+ * own buffers: the small ones are joined, the large ones (column data) are passed on without
+ * a copy. Every batch is built from buffers of its own that nothing writes to afterwards.
+ */
 class Collector extends AsyncByteQueue {
   parts: Uint8Array[] = [];
   override write(value: Uint8Array | ArrayBufferView): void {
@@ -211,10 +219,21 @@ class Collector extends AsyncByteQueue {
       value instanceof Uint8Array ? value : new Uint8Array(value.buffer, value.byteOffset, value.byteLength),
     );
   }
-  take(): Buffer {
-    const out = Buffer.concat(this.parts);
+  /** What was written since the last call, in order: runs of small parts joined, large ones as they are. */
+  *take(): Generator<Buffer> {
+    const parts = this.parts;
     this.parts = [];
-    return out;
+    let small: Uint8Array[] = [];
+    for (const part of parts) {
+      if (part.byteLength < LARGE_PART) {
+        small.push(part);
+        continue;
+      }
+      if (small.length > 0) yield Buffer.concat(small);
+      small = [];
+      yield Buffer.from(part.buffer, part.byteOffset, part.byteLength);
+    }
+    if (small.length > 0) yield Buffer.concat(small);
   }
 }
 
@@ -223,17 +242,17 @@ async function* arrowBytes(stream: ExportStream): AsyncGenerator<Buffer> {
   const sink = new Collector();
   const writer = new RecordBatchStreamWriter();
   writer.reset(sink, schema);
-  yield sink.take();
+  yield* sink.take();
   for await (const chunk of stream.chunks) {
     const children = schema.fields.map((f, i) =>
       arrowColumn(f, (stream.columns[i] as ExportColumn).type, chunk.values[i] as Value[], chunk.rowCount),
     );
     const data = makeData({ type: new Struct(schema.fields), length: chunk.rowCount, nullCount: 0, children });
     writer.write(new RecordBatch(schema, data));
-    yield sink.take();
+    yield* sink.take();
   }
   writer.close();
-  yield sink.take();
+  yield* sink.take();
 }
 
 /** Arrow type of a columnar column: dictionary-encoded text gets Int8/Int16 indices. */
@@ -287,17 +306,17 @@ export async function* columnarArrowBytes(stream: ColumnarExportStream): AsyncGe
   const sink = new Collector();
   const writer = new RecordBatchStreamWriter();
   writer.reset(sink, schema);
-  yield sink.take();
+  yield* sink.take();
   for await (const chunk of stream.chunks) {
     const children = fields.map((f, i) =>
       columnarData(f, chunk.vectors[i] as ExportVector, chunk.rowCount, dictionaries[i]),
     );
     const data = makeData({ type: new Struct(fields), length: chunk.rowCount, nullCount: 0, children });
     writer.write(new RecordBatch(schema, data));
-    yield sink.take();
+    yield* sink.take();
   }
   writer.close();
-  yield sink.take();
+  yield* sink.take();
 }
 
 async function* textBytes(stream: ExportStream, format: 'ndjson' | 'csv'): AsyncGenerator<Buffer> {

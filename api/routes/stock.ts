@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { StockFilter, StockRow, WarehouseQuery } from '../../core/ports/index.js';
 import type { Principal } from '../auth/principal.js';
-import { etagOnSend } from '../etag.js';
+import { etagOnSend, sendTagged, type TaggedBody, taggedBody } from '../etag.js';
 import { problemSchema } from '../problems.js';
 
 const slug = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' } as const;
@@ -35,8 +35,15 @@ export function visibleRegions(
   return [...allowed];
 }
 
-/** `GET /v1/stock`: on-hand quantities by warehouse, product and lot, filtered. */
+/**
+ * `GET /v1/stock`: on-hand quantities by warehouse, product and lot, filtered.
+ *
+ * An answer the warehouse hands back frozen (the embedded warehouse's live index returns the
+ * same frozen array for the same filter until the stock changes) is serialized and tagged once:
+ * asked again, the body and its ETag are reused. Fresh answers are serialized per request.
+ */
 export async function stockRoutes(app: FastifyInstance, opts: { warehouse: WarehouseQuery }): Promise<void> {
+  const bodies = new WeakMap<readonly StockRow[], TaggedBody>();
   app.get<{ Querystring: Omit<StockFilter, 'limit'> & { limit?: number } }>(
     '/v1/stock',
     {
@@ -69,10 +76,23 @@ export async function stockRoutes(app: FastifyInstance, opts: { warehouse: Wareh
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { region, ...rest } = request.query;
+      const regions = visibleRegions(request.principal, region);
+      if (regions.length === 1) {
+        const r = regions[0];
+        const rows = await opts.warehouse.stockOnHand(r === undefined ? rest : { ...rest, region: r });
+        let tagged = bodies.get(rows);
+        if (tagged === undefined) {
+          // The route's own response serializer, as Fastify would apply it to the object.
+          const body = reply.serialize({ items: rows, count: rows.length });
+          tagged = taggedBody(typeof body === 'string' ? body : Buffer.from(body as Uint8Array));
+          if (Object.isFrozen(rows)) bodies.set(rows, tagged);
+        }
+        return sendTagged(reply, tagged);
+      }
       const items: StockRow[] = [];
-      for (const r of visibleRegions(request.principal, region)) {
+      for (const r of regions) {
         items.push(...(await opts.warehouse.stockOnHand(r === undefined ? rest : { ...rest, region: r })));
       }
       return { items, count: items.length };

@@ -257,8 +257,7 @@ async function dictionaries(
   const candidates = dictionaryCandidates(dataset);
   const out = new Map<string, readonly string[]>();
   if (candidates.length === 0) return out;
-  // approx_count_distinct is an estimate: take a margin, and check the exact lengths below.
-  const sqlText = duckdbDistinctListSql(base, candidates, EXPORT_DICTIONARY_MAX * 0.8).toSql('duckdb');
+  const sqlText = duckdbDistinctListSql(base, candidates, EXPORT_DICTIONARY_MAX).toSql('duckdb');
   const lists = (await conn.runAndReadAll(sqlText)).getRowsJS()[0];
   candidates.forEach((name, i) => {
     const values = lists?.[i] as string[] | null | undefined;
@@ -282,14 +281,17 @@ export async function duckdbColumnarExport(
   let result: Awaited<ReturnType<DuckDBConnection['stream']>>;
   let columns: ColumnarExportColumn[];
   try {
+    // One snapshot for both queries: a write committed between the dictionary pass and the
+    // export could otherwise bring a value its ENUM lacks (the export would fail midway). The
+    // transaction ends with the connection (`release`).
+    await conn.run('BEGIN TRANSACTION');
     const unordered = exportSql(duckdbSql, dataset, filter, options?.regions, false);
     const dicts = await dictionaries(conn, dataset, unordered);
     columns = exportColumns(dataset).map((c) => {
       const dictionary = dicts.get(c.name);
       return dictionary === undefined ? c : { ...c, dictionary };
     });
-    const base = exportSql(duckdbSql, dataset, filter, options?.regions);
-    result = await conn.stream(duckdbColumnarSql(dataset, base, dicts).toSql('duckdb'));
+    result = await conn.stream(duckdbColumnarSql(dataset, unordered, dicts).toSql('duckdb'));
   } catch (error) {
     release();
     throw duckdbError(error, `export ${dataset}`);

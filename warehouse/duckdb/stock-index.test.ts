@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CanonicalResource, SinkBatch, StockFilter, StockRow } from '../../core/ports/index.js';
-import { duckdbSql, stockOnHandSql, toStockRow } from '../sql/warehouse-queries.js';
+import { duckdbSql, STOCK_LIMIT_MAX, stockOnHandSql, toStockRow } from '../sql/warehouse-queries.js';
 import { queryRows } from './duckdb-connection.js';
 import { DUCKDB_FILE, DuckDbWarehouse } from './duckdb-warehouse.js';
 import { compareText, StockIndex, toMicro } from './stock-index.js';
@@ -225,6 +225,50 @@ describe('StockIndex helpers', () => {
       { location_id: 'a', product_id: 'p', lot_number: null, unit: 'EA', quantity: 1e12, occurred_at: 0, gtin: null },
     ]);
     expect(index.query({})).toBeUndefined();
+  });
+});
+
+describe('StockIndex kept answers', () => {
+  const m = (location: string, product: string, quantity: number) => ({
+    location_id: location,
+    product_id: product,
+    lot_number: null,
+    unit: 'EA',
+    quantity,
+    occurred_at: 1_000,
+    gtin: null,
+  });
+
+  it('answers the same frozen array for the same filter until any change, then the new truth', () => {
+    const index = new StockIndex();
+    index.applyMovements([m('a', 'p', 5), m('b', 'p', 7)]);
+    const first = index.query({ product: 'p' });
+    expect(first?.map((r) => r.onHand)).toEqual([5, 7]);
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(Object.isFrozen(first?.[0])).toBe(true);
+    expect(index.query({ product: 'p', limit: STOCK_LIMIT_MAX })).toBe(first); // the limit applied by default
+    expect(index.query({ product: 'p', limit: 1 })).not.toBe(first);
+    expect(index.query({ warehouse: 'a', product: 'p' })).not.toBe(first);
+
+    index.applyMovements([m('a', 'p', 1)]);
+    const moved = index.query({ product: 'p' });
+    expect(moved).not.toBe(first);
+    expect(moved?.map((r) => r.onHand)).toEqual([6, 7]);
+
+    index.setLocation('a', { name: 'Agadir', regionId: 'souss-massa' });
+    const located = index.query({ product: 'p' });
+    expect(located).not.toBe(moved);
+    expect(located?.[0]?.locationName).toBe('Agadir');
+    expect(index.query({ region: 'souss-massa' })?.map((r) => r.locationId)).toEqual(['a']);
+
+    index.setProduct('p', { name: 'Eau', gtin: '06111234000015', category: 'water' });
+    const named = index.query({ product: 'p' });
+    expect(named).not.toBe(located);
+    expect(named?.map((r) => [r.productName, r.gtin])).toEqual([
+      ['Eau', '06111234000015'],
+      ['Eau', '06111234000015'],
+    ]);
+    expect(index.query({ product: 'p' })).toBe(named);
   });
 });
 

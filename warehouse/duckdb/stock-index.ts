@@ -17,6 +17,10 @@
  * movements and re-read dimension rows; whenever that is uncertain it drops the index and
  * reloads (duckdb-warehouse.ts). A sum that leaves the exact integer range of a double makes
  * `query` answer `undefined`, so the caller falls back to the SQL rather than round.
+ *
+ * Answers are kept per filter until the index next changes (any movement or dimension row
+ * forgets them all), and are frozen: the same filter asked again between two writes gets the
+ * same array back, which the API uses to reuse its serialized body and ETag (api/routes/stock.ts).
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { StockFilter, StockRow } from '../../core/ports/index.js';
@@ -105,6 +109,10 @@ function compareCandidates(a: Candidate, b: Candidate): number {
   );
 }
 
+/** Bounds on kept answers and on their rows (all are forgotten when either is reached, and at every change). */
+const ANSWERS_KEPT = 1024;
+const ANSWER_ROWS_KEPT = 100_000;
+
 const text = (v: unknown): string => (v === null || v === undefined ? '' : String(v));
 const nullable = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 
@@ -118,6 +126,10 @@ export class StockIndex {
   readonly #locationsByRegion = new Map<string, Set<string>>();
   /** False once a sum is no longer an exact integer: `query` then declines. */
   #exact = true;
+  /** Frozen answers by filter (see `query`), valid until the next change (`#changed`). */
+  readonly #answers = new Map<string, readonly StockRow[]>();
+  /** Rows held by `#answers`. */
+  #answerRows = 0;
 
   /** Loads positions (one aggregate query) and dimensions from the database. */
   static async load(conn: DuckDBConnection): Promise<StockIndex> {
@@ -177,6 +189,7 @@ export class StockIndex {
   }
 
   setLocation(id: string, location: IndexedLocation | undefined): void {
+    this.#changed();
     const old = this.#locations.get(id);
     if (old !== undefined) this.#locationsByRegion.get(old.regionId)?.delete(id);
     if (location === undefined) {
@@ -193,6 +206,7 @@ export class StockIndex {
   }
 
   setProduct(id: string, product: IndexedProduct | undefined): void {
+    this.#changed();
     if (product === undefined) this.#products.delete(id);
     else this.#products.set(id, product);
   }
@@ -229,6 +243,7 @@ export class StockIndex {
     lastMs: number,
     gtin: string | null,
   ): void {
+    this.#changed();
     let products = this.#positions.get(location);
     if (products === undefined) {
       products = new Map();
@@ -257,9 +272,33 @@ export class StockIndex {
     position.gtin = greater(position.gtin, gtin);
   }
 
-  /** `stockOnHandSql`'s rows for `filter`, or `undefined` when the index cannot answer exactly. */
+  /** Forgets the kept answers: called by every change to positions or dimensions. */
+  #changed(): void {
+    if (this.#answers.size > 0) {
+      this.#answers.clear();
+      this.#answerRows = 0;
+    }
+  }
+
+  /**
+   * `stockOnHandSql`'s rows for `filter`, or `undefined` when the index cannot answer exactly.
+   * The array and its rows are frozen, and the same array is answered again for the same
+   * filter until the index changes.
+   */
   query(filter: StockFilter): StockRow[] | undefined {
     if (!this.#exact) return undefined;
+    const limit = stockLimit(filter.limit);
+    const key = JSON.stringify([filter.warehouse, filter.product, filter.lot, filter.region, filter.category, limit]);
+    const kept = this.#answers.get(key);
+    if (kept !== undefined) return kept as StockRow[];
+    const rows = this.#compute(filter, limit);
+    if (this.#answers.size >= ANSWERS_KEPT || this.#answerRows + rows.length > ANSWER_ROWS_KEPT) this.#changed();
+    this.#answers.set(key, rows);
+    this.#answerRows += rows.length;
+    return rows as StockRow[];
+  }
+
+  #compute(filter: StockFilter, limit: number): readonly StockRow[] {
     const { warehouse, product, lot, region, category } = filter;
     let locationIds: Iterable<string>;
     if (warehouse !== undefined) locationIds = [warehouse];
@@ -271,26 +310,34 @@ export class StockIndex {
       if (region !== undefined && this.#locations.get(locationId)?.regionId !== region) continue;
       const products = this.#positions.get(locationId);
       if (products === undefined) continue;
-      const take = (productId: string, list: readonly Position[]): void => {
-        if (category !== undefined && this.#products.get(productId)?.category !== category) return;
-        for (const position of list) {
-          if (position.micro === 0) continue;
-          if (lot !== undefined && position.lot !== lot) continue;
-          found.push({ locationId, productId, position });
-        }
-      };
       if (product !== undefined) {
         const list = products.get(product);
-        if (list !== undefined) take(product, list);
+        if (list !== undefined) this.#take(found, locationId, product, list, category, lot);
       } else {
-        for (const [productId, list] of products) take(productId, list);
+        for (const [productId, list] of products) this.#take(found, locationId, productId, list, category, lot);
       }
     }
     if (found.length > 1) found.sort(compareCandidates);
-    const limit = stockLimit(filter.limit);
     const rows: StockRow[] = [];
-    for (let i = 0; i < found.length && i < limit; i++) rows.push(this.#row(found[i] as Candidate));
-    return rows;
+    for (let i = 0; i < found.length && i < limit; i++) rows.push(Object.freeze(this.#row(found[i] as Candidate)));
+    return Object.freeze(rows);
+  }
+
+  /** Adds the non-zero positions of one location and product that pass the category and lot filters. */
+  #take(
+    found: Candidate[],
+    locationId: string,
+    productId: string,
+    list: readonly Position[],
+    category: string | undefined,
+    lot: string | undefined,
+  ): void {
+    if (category !== undefined && this.#products.get(productId)?.category !== category) return;
+    for (const position of list) {
+      if (position.micro === 0) continue;
+      if (lot !== undefined && position.lot !== lot) continue;
+      found.push({ locationId, productId, position });
+    }
   }
 
   #row({ locationId, productId, position }: Candidate): StockRow {

@@ -190,6 +190,24 @@ export function effectiveRegions(
   return scope.includes(region) ? [region] : [];
 }
 
+/**
+ * The columns an export is sorted by, as named in its output (an ORDER BY reads these aliases:
+ * epoch ms sorts like the time it encodes). ClickHouse sorts movements by second, then
+ * millisecond, then id.
+ */
+export function exportOrder(dialect: SqlDialect, dataset: ExportDataset): readonly string[] {
+  switch (dataset) {
+    case 'movements':
+      return dialect === 'clickhouse' ? ['occurred_at', 'occurred_at_ms', 'id'] : ['occurred_at', 'id'];
+    case 'stock':
+      return ['location_id', 'product_id', 'lot_number', 'unit'];
+    case 'shipments':
+    case 'requests':
+    case 'incidents':
+      return ['id'];
+  }
+}
+
 function select(d: ExportDialect, dataset: ExportDataset): SqlFragment {
   return joinSql(COLUMNS[dataset].map((c) => sql`${c.read(d)} AS ${raw(c.name)}`));
 }
@@ -206,6 +224,7 @@ export function exportSql(
   ordered = true,
 ): SqlFragment {
   const d = DIALECTS[e.dialect](e);
+  const order = ordered ? exportOrder(e.dialect, dataset).join(', ') : undefined;
   const regions = effectiveRegions(filter.region, scope);
   const c: SqlFragment[] = [];
   if (regions !== undefined && regions.length === 0) c.push(raw('1 = 0'));
@@ -220,12 +239,11 @@ export function exportSql(
       if (filter.category !== undefined) {
         c.push(sql`product_id IN (SELECT id FROM ${e.table('products')} WHERE category = ${filter.category})`);
       }
-      if (dataset === 'stock') return stockSql(d, c, ordered);
+      if (dataset === 'stock') return stockSql(d, c, order);
       if (filter.movementType !== undefined) c.push(sql`movement_type = ${filter.movementType}`);
       if (filter.from !== undefined) c.push(sql`${d.occurredMs} >= ${instantMs(filter.from)}`);
       if (filter.to !== undefined) c.push(sql`${d.occurredMs} < ${instantMs(filter.to)}`);
-      const order = e.dialect === 'clickhouse' ? 'occurred_at, occurred_at_ms, id' : 'occurred_at, id';
-      return project(d, dataset, 'stock_movements', c, ordered ? order : undefined);
+      return project(d, dataset, 'stock_movements', c, order);
     }
     case 'shipments': {
       if (has) c.push(sql`(origin_region_id IN ${sqlList(has)} OR destination_region_id IN ${sqlList(has)})`);
@@ -233,19 +251,19 @@ export function exportSql(
         c.push(sql`(origin_id = ${filter.warehouse} OR destination_id = ${filter.warehouse})`);
       }
       common(d, c, filter, 'planned_at');
-      return project(d, dataset, 'shipments', c, ordered ? 'id' : undefined);
+      return project(d, dataset, 'shipments', c, order);
     }
     case 'requests': {
       if (has) c.push(inRegions(d, 'deliver_to_id', has));
       if (filter.warehouse !== undefined) c.push(sql`deliver_to_id = ${filter.warehouse}`);
       common(d, c, filter, 'authored_at');
-      return project(d, dataset, 'supply_requests', c, ordered ? 'id' : undefined);
+      return project(d, dataset, 'supply_requests', c, order);
     }
     case 'incidents': {
       if (has) c.push(d.hasAny('affected_regions', has));
       if (filter.status !== undefined) c.push(sql`status = ${filter.status}`);
       times(d, c, filter, 'started_at');
-      return project(d, dataset, 'incidents', c, ordered ? 'id' : undefined);
+      return project(d, dataset, 'incidents', c, order);
     }
   }
 }
@@ -283,7 +301,7 @@ function times(d: ExportDialect, c: SqlFragment[], filter: ExportFilter, column:
  * category denormalized into each movement at ingest, so no JOIN (exact sums in micro-units,
  * as in `stockOnHandSql`).
  */
-function stockSql(d: ExportDialect, c: readonly SqlFragment[], ordered: boolean): SqlFragment {
+function stockSql(d: ExportDialect, c: readonly SqlFragment[], order: string | undefined): SqlFragment {
   const { e } = d;
   return sql`SELECT location_id, region_id, product_id, category, gtin, lot_number, unit,
   on_hand_micro / 1000000 AS on_hand, last_movement_at
@@ -295,7 +313,7 @@ FROM (
   GROUP BY location_id, product_id, lot_number, unit
   HAVING on_hand_micro != 0
 )
-${raw(ordered ? 'ORDER BY location_id, product_id, lot_number, unit' : '')}`;
+${raw(order === undefined ? '' : `ORDER BY ${order}`)}`;
 }
 
 /** One engine value → the exported value of a column of `type` (64-bit ints may come as text). */
@@ -320,12 +338,13 @@ export function dictionaryCandidates(dataset: ExportDataset): readonly string[] 
 
 /**
  * One scan of the export's rows (no sort): per column, its distinct non-null values when it has
- * few (an estimate of at most `max`), else NULL.
+ * at most `max` distinct values, else NULL. The count is exact and shares the DISTINCT of the
+ * list (an `approx_count_distinct` sketch beside it cost more than the list itself).
  */
 export function duckdbDistinctListSql(base: SqlFragment, columns: readonly string[], max: number): SqlFragment {
   const lists = columns.map((c, i) =>
     raw(
-      `CASE WHEN approx_count_distinct("${c}") <= ${Math.trunc(max)} ` +
+      `CASE WHEN count(DISTINCT "${c}") <= ${Math.trunc(max)} ` +
         `THEN list(DISTINCT "${c}") FILTER (WHERE "${c}" IS NOT NULL) END AS c${i}`,
     ),
   );
@@ -333,10 +352,13 @@ export function duckdbDistinctListSql(base: SqlFragment, columns: readonly strin
 }
 
 /**
- * The export's ordered rows with each column in its Arrow-ready DuckDB type: text as VARCHAR
- * or, with a dictionary, an ENUM of exactly those values (codes = positions in the list);
- * floats as DOUBLE; ints and timestamps (epoch ms) as BIGINT. Order is the base query's (a
- * projection over a sorted subquery keeps its order).
+ * The export's rows with each column in its Arrow-ready DuckDB type: text as VARCHAR or, with
+ * a dictionary, an ENUM of exactly those values (codes = positions in the list); floats as
+ * DOUBLE; ints and timestamps (epoch ms) as BIGINT. `base` is the unordered export
+ * (`exportSql(…, false)`); the rows are sorted here as `exportSql` sorts them, by the base's own
+ * values (`t.<column>`, never the ENUM codes), with the converted columns as the sort's payload:
+ * ENUM codes of a byte or two instead of strings make that sort much cheaper than sorting
+ * first and converting afterwards.
  */
 export function duckdbColumnarSql(
   dataset: ExportDataset,
@@ -352,5 +374,6 @@ export function duckdbColumnarSql(
     if (c.type === 'float') return sql`CAST(${name} AS DOUBLE) AS ${name}`;
     return sql`CAST(${name} AS BIGINT) AS ${name}`;
   });
-  return sql`SELECT ${joinSql(items)} FROM (${base}) AS t`;
+  const order = exportOrder('duckdb', dataset).map((c) => `t."${c}"`);
+  return sql`SELECT ${joinSql(items)} FROM (${base}) AS t ORDER BY ${raw(order.join(', '))}`;
 }
