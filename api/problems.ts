@@ -107,8 +107,10 @@ export function installProblemHandlers(app: FastifyInstance): void {
   };
   // Before the body is parsed: a method with a body but no Content-Type (QUERY, …) on a path
   // that does not take it is a 405, not a 400 about its media type.
-  app.addHook('onRequest', async (request, reply) => {
-    if (request.is404) return methodNotAllowed(request, reply);
+  // A callback hook: no promise per request. When the 405 is sent, `done` is not called.
+  app.addHook('onRequest', (request, reply, done) => {
+    if (request.is404 && methodNotAllowed(request, reply) !== undefined) return;
+    done();
   });
   app.setNotFoundHandler(
     (request, reply) =>

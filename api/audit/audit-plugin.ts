@@ -36,8 +36,12 @@ const entrySchema = {
  * does not change the answer already sent.
  */
 export async function auditPlugin(app: FastifyInstance, opts: { log: AuditLog }): Promise<void> {
-  app.addHook('onResponse', async (request, reply) => {
-    if (!WRITES.has(request.method) || !request.url.startsWith('/v1')) return;
+  // A callback hook (the append is synchronous): no promise for every read answered.
+  app.addHook('onResponse', (request, reply, done) => {
+    if (!WRITES.has(request.method) || !request.url.startsWith('/v1')) {
+      done();
+      return;
+    }
     try {
       opts.log.append({
         at: new Date().toISOString(),
@@ -55,6 +59,7 @@ export async function auditPlugin(app: FastifyInstance, opts: { log: AuditLog })
     } catch (err) {
       request.log.error({ err }, 'audit entry not written');
     }
+    done();
   });
 
   app.get<{ Querystring: { principal?: string; limit?: number; after?: string } }>(
