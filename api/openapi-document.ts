@@ -24,6 +24,8 @@ import { problemSchema } from './problems.js';
 export const TAG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   locations: 'Regions, platforms, warehouses, zones and delivery sites of the reserve network.',
   products: 'The catalogue: products with their GTIN, category, unit and storage class.',
+  organizations:
+    'The parties of the response: ministry services, crisis authorities, NGOs, UN agencies, the Red Crescent, suppliers and carriers.',
   stock: 'Stock on hand, available and reserved, by location, product, lot, category and region.',
   movements: 'Stock movements: receipts, dispatches, transfers, adjustments and write-offs.',
   lots: 'Lots of a product and their chain of custody, with lineage to the source records.',

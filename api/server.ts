@@ -26,6 +26,7 @@ import { kpiRoutes } from './routes/kpis.js';
 import { locationRoutes } from './routes/locations.js';
 import { lotRoutes } from './routes/lots.js';
 import { movementRoutes } from './routes/movements.js';
+import { organizationRoutes } from './routes/organizations.js';
 import { productRoutes } from './routes/products.js';
 import { REQUESTS_CONNECTOR, requestRoutes } from './routes/requests.js';
 import { requestReadRoutes } from './routes/requests-read.js';
@@ -125,6 +126,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   await stockRoutes(app, { warehouse: options.warehouse });
   const reads = { resources: resourceReads(options.warehouse) };
   await productRoutes(app, reads);
+  await organizationRoutes(app, reads);
   await movementRoutes(app, reads);
   await lotRoutes(app, reads);
   await requestReadRoutes(app, reads);

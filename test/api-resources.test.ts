@@ -112,6 +112,26 @@ describe('read routes: lists, pages, by id', () => {
     expect(missing.json().code).toBe('HUB_ERR_API_NOT_FOUND');
   });
 
+  it('lists organizations (every region: reference data), filtered, sorted, by id', async () => {
+    expect(ids(await ok('/v1/organizations'))).toEqual(['org-carrier', 'org-crm-sm']);
+    // Reference data: a key with no region sees them too.
+    expect(ids(await ok('/v1/organizations?kind=red-crescent', nowhere))).toEqual(['org-crm-sm']);
+    expect(ids(await ok('/v1/organizations?region=souss-massa'))).toEqual(['org-crm-sm']);
+    expect(ids(await ok('/v1/organizations?acronym=CRM'))).toEqual(['org-crm-sm']);
+    expect(ids(await ok('/v1/organizations?sort=-kind'))).toEqual(['org-crm-sm', 'org-carrier']);
+    expect(await ok('/v1/organizations/org-crm-sm', souss)).toMatchObject({
+      resourceType: 'Organization',
+      id: 'org-crm-sm',
+      kind: 'red-crescent',
+      regionId: 'souss-massa',
+    });
+    expect((await get('/v1/organizations/nope')).statusCode).toBe(404);
+    const bad = await get('/v1/organizations?kind=bank');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.headers['content-type']).toContain('application/problem+json');
+    expect((await get('/v1/organizations', null)).statusCode).toBe(401);
+  });
+
   it('walks every list page by page through the Link header, nothing lost or repeated', async () => {
     for (const [path, expected] of [
       ['/v1/requests', ['rq-1', 'rq-2', 'rq-3']],
@@ -120,6 +140,7 @@ describe('read routes: lists, pages, by id', () => {
       ['/v1/equipment', ['eq-gen-1', 'eq-pump-1']],
       ['/v1/incidents', ['inc-al-haouz']],
       ['/v1/products?sort=category', ['flour', 'amoxicillin', 'water-5l']],
+      ['/v1/organizations?sort=name', ['org-crm-sm', 'org-carrier']],
     ] as const) {
       for (const limit of [1, 2, 3]) {
         const sep = path.includes('?') ? '&' : '?';
@@ -233,6 +254,7 @@ describe('read routes: lists, pages, by id', () => {
       ['/v1/shipments', 'Shipment'],
       ['/v1/equipment', 'Equipment'],
       ['/v1/incidents', 'Incident'],
+      ['/v1/organizations', 'Organization'],
     ] as const) {
       const params = doc.paths[path]?.get.parameters ?? [];
       const sorts = params.find((p) => p.name === 'sort')?.schema.enum ?? [];
@@ -249,6 +271,8 @@ describe('read routes: ETag', () => {
     for (const url of [
       '/v1/products',
       '/v1/products/flour',
+      '/v1/organizations',
+      '/v1/organizations/org-carrier',
       '/v1/movements?limit=3',
       `/v1/lots/${GTIN_AMOX}/L-B`,
       `/v1/lots/${GTIN_AMOX}/L-B/trace`,

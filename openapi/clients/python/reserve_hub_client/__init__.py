@@ -30,6 +30,7 @@ __all__ = [
     "LocationsApi",
     "LotsApi",
     "MovementsApi",
+    "OrganizationsApi",
     "ProductsApi",
     "RequestsApi",
     "ShipmentsApi",
@@ -99,6 +100,7 @@ __all__ = [
     "GetMovements200Response",
     "GetMovements200ResponseItemsInner",
     "GetMovements200ResponseItemsInnerLineage",
+    "GetOrganizations200Response",
     "GetProducts200Response",
     "GetRequests200Response",
     "GetShipments200Response",
@@ -144,6 +146,7 @@ from reserve_hub_client.api.kpis_api import KpisApi as KpisApi
 from reserve_hub_client.api.locations_api import LocationsApi as LocationsApi
 from reserve_hub_client.api.lots_api import LotsApi as LotsApi
 from reserve_hub_client.api.movements_api import MovementsApi as MovementsApi
+from reserve_hub_client.api.organizations_api import OrganizationsApi as OrganizationsApi
 from reserve_hub_client.api.products_api import ProductsApi as ProductsApi
 from reserve_hub_client.api.requests_api import RequestsApi as RequestsApi
 from reserve_hub_client.api.shipments_api import ShipmentsApi as ShipmentsApi
@@ -217,6 +220,7 @@ from reserve_hub_client.models.get_lots_by_gtin_by_lot_trace200_response_items_i
 from reserve_hub_client.models.get_movements200_response import GetMovements200Response as GetMovements200Response
 from reserve_hub_client.models.get_movements200_response_items_inner import GetMovements200ResponseItemsInner as GetMovements200ResponseItemsInner
 from reserve_hub_client.models.get_movements200_response_items_inner_lineage import GetMovements200ResponseItemsInnerLineage as GetMovements200ResponseItemsInnerLineage
+from reserve_hub_client.models.get_organizations200_response import GetOrganizations200Response as GetOrganizations200Response
 from reserve_hub_client.models.get_products200_response import GetProducts200Response as GetProducts200Response
 from reserve_hub_client.models.get_requests200_response import GetRequests200Response as GetRequests200Response
 from reserve_hub_client.models.get_shipments200_response import GetShipments200Response as GetShipments200Response

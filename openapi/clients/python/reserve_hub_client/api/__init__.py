@@ -13,6 +13,7 @@ from reserve_hub_client.api.kpis_api import KpisApi
 from reserve_hub_client.api.locations_api import LocationsApi
 from reserve_hub_client.api.lots_api import LotsApi
 from reserve_hub_client.api.movements_api import MovementsApi
+from reserve_hub_client.api.organizations_api import OrganizationsApi
 from reserve_hub_client.api.products_api import ProductsApi
 from reserve_hub_client.api.requests_api import RequestsApi
 from reserve_hub_client.api.shipments_api import ShipmentsApi

@@ -33,7 +33,6 @@ class CommonAddress(BaseModel):
     province: Optional[Annotated[str, Field(strict=True, max_length=128)]] = Field(default=None, description="Province or prefecture.")
     postal_code: Optional[Annotated[str, Field(strict=True)]] = Field(default=None, alias="postalCode")
     country: Optional[Annotated[str, Field(strict=True)]] = Field(default=None, description="ISO 3166-1 alpha-2; `MA` for Morocco.")
-    additional_properties: Dict[str, Any] = {}
     __properties: ClassVar[List[str]] = ["line", "commune", "city", "province", "postalCode", "country"]
 
     @field_validator('postal_code')
@@ -86,10 +85,8 @@ class CommonAddress(BaseModel):
         * `None` is only added to the output dict for nullable fields that
           were set at model initialization. Other fields with value `None`
           are ignored.
-        * Fields in `self.additional_properties` are added to the output dict.
         """
         excluded_fields: Set[str] = set([
-            "additional_properties",
         ])
 
         _dict = self.model_dump(
@@ -97,11 +94,6 @@ class CommonAddress(BaseModel):
             exclude=excluded_fields,
             exclude_none=True,
         )
-        # puts key-value pairs in additional_properties in the top level
-        if self.additional_properties is not None:
-            for _key, _value in self.additional_properties.items():
-                _dict[_key] = _value
-
         return _dict
 
     @classmethod
@@ -121,11 +113,6 @@ class CommonAddress(BaseModel):
             "postalCode": obj.get("postalCode"),
             "country": obj.get("country")
         })
-        # store additional fields in additional_properties
-        for _key in obj.keys():
-            if _key not in cls.__properties:
-                _obj.additional_properties[_key] = obj.get(_key)
-
         return _obj
 
 

@@ -30,7 +30,6 @@ class CommonContactPoint(BaseModel):
     system: StrictStr
     value: Annotated[str, Field(min_length=1, strict=True, max_length=256)]
     use: Optional[StrictStr] = None
-    additional_properties: Dict[str, Any] = {}
     __properties: ClassVar[List[str]] = ["system", "value", "use"]
 
     @field_validator('system')
@@ -80,10 +79,8 @@ class CommonContactPoint(BaseModel):
         * `None` is only added to the output dict for nullable fields that
           were set at model initialization. Other fields with value `None`
           are ignored.
-        * Fields in `self.additional_properties` are added to the output dict.
         """
         excluded_fields: Set[str] = set([
-            "additional_properties",
         ])
 
         _dict = self.model_dump(
@@ -91,11 +88,6 @@ class CommonContactPoint(BaseModel):
             exclude=excluded_fields,
             exclude_none=True,
         )
-        # puts key-value pairs in additional_properties in the top level
-        if self.additional_properties is not None:
-            for _key, _value in self.additional_properties.items():
-                _dict[_key] = _value
-
         return _dict
 
     @classmethod
@@ -112,11 +104,6 @@ class CommonContactPoint(BaseModel):
             "value": obj.get("value"),
             "use": obj.get("use")
         })
-        # store additional fields in additional_properties
-        for _key in obj.keys():
-            if _key not in cls.__properties:
-                _obj.additional_properties[_key] = obj.get(_key)
-
         return _obj
 
 

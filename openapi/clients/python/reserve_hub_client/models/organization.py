@@ -48,7 +48,6 @@ class Organization(BaseModel):
     address: Optional[CommonAddress] = None
     telecom: Optional[List[CommonContactPoint]] = None
     extension: Optional[List[CommonExtension]] = Field(default=None, description="Data beyond the model; the only place it is allowed.")
-    additional_properties: Dict[str, Any] = {}
     __properties: ClassVar[List[str]] = ["resourceType", "id", "meta", "identifier", "kind", "name", "acronym", "active", "regionId", "partOf", "gln", "address", "telecom", "extension"]
 
     @field_validator('resource_type')
@@ -112,10 +111,8 @@ class Organization(BaseModel):
         * `None` is only added to the output dict for nullable fields that
           were set at model initialization. Other fields with value `None`
           are ignored.
-        * Fields in `self.additional_properties` are added to the output dict.
         """
         excluded_fields: Set[str] = set([
-            "additional_properties",
         ])
 
         _dict = self.model_dump(
@@ -156,11 +153,6 @@ class Organization(BaseModel):
                 if _item_extension:
                     _items.append(_item_extension.to_dict())
             _dict['extension'] = _items
-        # puts key-value pairs in additional_properties in the top level
-        if self.additional_properties is not None:
-            for _key, _value in self.additional_properties.items():
-                _dict[_key] = _value
-
         return _dict
 
     @classmethod
@@ -188,11 +180,6 @@ class Organization(BaseModel):
             "telecom": [CommonContactPoint.from_dict(_item) for _item in obj["telecom"]] if obj.get("telecom") is not None else None,
             "extension": [CommonExtension.from_dict(_item) for _item in obj["extension"]] if obj.get("extension") is not None else None
         })
-        # store additional fields in additional_properties
-        for _key in obj.keys():
-            if _key not in cls.__properties:
-                _obj.additional_properties[_key] = obj.get(_key)
-
         return _obj
 
 

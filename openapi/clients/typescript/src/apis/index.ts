@@ -12,6 +12,7 @@ export * from './KpisApi.js';
 export * from './LocationsApi.js';
 export * from './LotsApi.js';
 export * from './MovementsApi.js';
+export * from './OrganizationsApi.js';
 export * from './ProductsApi.js';
 export * from './RequestsApi.js';
 export * from './ShipmentsApi.js';

@@ -56,6 +56,7 @@ export * from './GetLotsByGtinByLotTrace200ResponseItemsInnerLineage.js';
 export * from './GetMovements200Response.js';
 export * from './GetMovements200ResponseItemsInner.js';
 export * from './GetMovements200ResponseItemsInnerLineage.js';
+export * from './GetOrganizations200Response.js';
 export * from './GetProducts200Response.js';
 export * from './GetRequests200Response.js';
 export * from './GetShipments200Response.js';
