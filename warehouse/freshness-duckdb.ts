@@ -5,7 +5,7 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { CanonicalResource } from '../core/ports/index.js';
-import { freshnessInsertSql, freshnessRows, observeFreshness } from './freshness.js';
+import { freshnessInsertSql, measureFreshness } from './freshness.js';
 
 /** Never throws: a freshness row that cannot be stored must not fail the committed batch. */
 export async function recordFreshnessDuckDb(
@@ -15,8 +15,7 @@ export async function recordFreshnessDuckDb(
 ): Promise<void> {
   if (records.length === 0) return;
   const ackMs = Date.now();
-  observeFreshness(records, ackMs, connector);
-  const rows = freshnessRows(records, ackMs, 'duckdb-sink', connector);
+  const rows = measureFreshness(records, ackMs, 'duckdb-sink', connector);
   if (rows.length === 0) return;
   await conn.run(freshnessInsertSql(rows).toSql('duckdb')).catch(() => undefined);
 }

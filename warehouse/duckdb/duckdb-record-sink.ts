@@ -1,9 +1,11 @@
 /**
- * The DuckDB write path. Rows reach their tables through connection-local staging tables:
- * the DuckDB appender fills a TEMP table from column vectors (no SQL text, so no literal
- * escaping for bulk data and no parse cost), then one `INSERT … SELECT` per table moves them
- * in. Everything a sink batch writes, and the connector's new state, commit in one
- * transaction: after a crash there are either all of them or none.
+ * The DuckDB write path. A batch's rows reach each table with one `INSERT … SELECT` whose rows
+ * are the batch's columns, each bound as one text to one of the statement's parameters
+ * (duckdb-column-params.ts): no SQL text holds a value, and the splitting, converting and
+ * inserting run inside DuckDB, off the event loop (the appender this replaces filled its
+ * vectors from JavaScript, one native call per string). Everything a sink batch writes, and
+ * the connector's new state, commit in one transaction: after a crash there are either all of
+ * them or none.
  *
  * Redelivery:
  * - entities keep the newest version (upsert on the id primary key);
@@ -15,13 +17,13 @@
  *   where a primary-key index cost ~40 ms per 5,000 rows (4× the insert itself). This is the
  *   same identity ClickHouse deduplicates on (sorting key … occurred_at, id).
  *
- * Movements skip the stage (the table's columns are checked once per connection against the
- * migrations'; a drift is an error, not a slower path): one query reads, inside the
- * transaction, the ids already stored in the batch's time (and id) range and the region and
- * category of the batch's locations and products as stored now; the new rows are then appended
- * straight into `stock_movements`, in the same transaction.
+ * Movements: one query reads, inside the transaction, the ids already stored in the batch's
+ * time (and id) range and the region and category of the batch's locations and products as
+ * stored now; the new rows then go into `stock_movements` with their region and category, in
+ * the same transaction. The table's columns are checked once per connection against the
+ * migrations' (a drift is an error, not a slower path).
  */
-import type { DuckDBConnection, DuckDBType } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import type { CanonicalResource, DeadLetter, SinkBatch, SinkWriteResult } from '../../core/ports/index.js';
 import { recordFreshnessDuckDb } from '../freshness-duckdb.js';
 import { sql, sqlList } from '../sql/literal.js';
@@ -36,52 +38,38 @@ import {
   type ColumnType,
   RESOURCE_TABLE_NAMES,
   RESOURCE_TABLES,
+  type ResourceTableName,
   shipmentLocationIds,
   type TableSpec,
-  withShipmentRegions,
 } from '../sql/resource-tables.js';
+import {
+  type ColumnKind,
+  columnParams,
+  type EncodedColumns,
+  encodeColumns,
+  type ParamColumn,
+  paramsSelect,
+  rowParams,
+} from './duckdb-column-params.js';
 import { duckdbError } from './duckdb-connection.js';
-
-type DuckDbApi = typeof import('@duckdb/node-api');
 
 /** Filled by a write for a live index (stock-index.ts): the movements it appended. */
 export interface AppendedMovements {
   readonly rows: MovementDbRow[];
 }
 
-type StageType = 'VARCHAR' | 'DOUBLE';
-
-interface StageColumn {
-  readonly name: string;
-  readonly type: StageType;
-  /** How the staged value becomes the table's value; default: the column itself. */
-  readonly convert?: (column: string) => string;
-}
-
+/** A table's insert: its columns (parameters in this order) and the statement around their rows. */
 interface Stage {
   readonly table: string;
-  readonly columns: readonly StageColumn[];
-  /** What to do with ids already stored: an ON CONFLICT clause, or a WHERE on the stage. */
-  readonly onConflict: string;
+  readonly columns: readonly ParamColumn[];
+  readonly statement: (select: string) => string;
 }
 
-const text = (name: string): StageColumn => ({ name, type: 'VARCHAR' });
-const double = (name: string): StageColumn => ({ name, type: 'DOUBLE' });
-const instant = (name: string): StageColumn => ({
-  name,
-  type: 'DOUBLE',
-  convert: (c) => `epoch_ms(CAST(${c} AS BIGINT))`,
-});
-const day = (name: string): StageColumn => ({
-  name,
-  type: 'VARCHAR',
-  convert: (c) => `CAST(${c} AS DATE)`,
-});
-const version: StageColumn = {
-  name: 'version',
-  type: 'DOUBLE',
-  convert: (c) => `CAST(${c} AS UBIGINT)`,
-};
+const text = (name: string): ParamColumn => ({ name, kind: 'text' });
+const double = (name: string): ParamColumn => ({ name, kind: 'double' });
+const instant = (name: string): ParamColumn => ({ name, kind: 'instant' });
+const day = (name: string): ParamColumn => ({ name, kind: 'day' });
+const version: ParamColumn = { name: 'version', kind: 'uint' };
 
 /**
  * Newest version wins, as in ClickHouse's ReplacingMergeTree(version); at an equal version a
@@ -96,31 +84,33 @@ function upsert(table: string, key: string, columns: readonly string[]): string 
        OR (excluded.version = ${table}.version AND CAST(excluded.doc AS VARCHAR) <> CAST(${table}.doc AS VARCHAR))`;
 }
 
-function stage(table: string, columns: StageColumn[], onConflict: (names: string[]) => string): Stage {
-  return { table, columns, onConflict: onConflict(columns.map((c) => c.name)) };
+function stage(table: string, columns: ParamColumn[], onConflict: (names: string[]) => string): Stage {
+  const names = columns.map((c) => c.name);
+  const head = `INSERT INTO ${table} (${names.join(', ')})`;
+  const tail = onConflict(names);
+  return { table, columns, statement: (select) => `${head}\n${select}\n${tail}` };
 }
 
-const STAGE_COLUMN: Readonly<Record<ColumnType, (name: string) => StageColumn>> = {
-  string: text,
-  nstring: text,
-  float: double,
-  nfloat: double,
-  uint: (name) => ({ name, type: 'DOUBLE', convert: (c) => `CAST(${c} AS UBIGINT)` }),
-  datetime: instant,
-  ndatetime: instant,
-  ndate: day,
-  // Lists are staged as JSON text, as the appender here fills flat columns only.
-  strings: (name) => ({ name, type: 'VARCHAR', convert: (c) => `CAST(CAST(${c} AS JSON) AS VARCHAR[])` }),
-  doc: text,
+const COLUMN_KIND: Readonly<Record<ColumnType, ColumnKind>> = {
+  string: 'text',
+  nstring: 'text',
+  float: 'double',
+  nfloat: 'double',
+  uint: 'uint',
+  datetime: 'instant',
+  ndatetime: 'instant',
+  ndate: 'day',
+  strings: 'strings',
+  doc: 'text',
 };
 
 /**
- * The stage of an operational table (resource-tables.ts). Tables with a `doc` keep the
+ * The insert of an operational table (resource-tables.ts). Tables with a `doc` keep the
  * newest version, as the entity tables above; the others (lines, status history) take a
  * higher version only.
  */
 function tableStage(spec: TableSpec): Stage {
-  const columns = spec.columns.map(([name, type]) => STAGE_COLUMN[type](name));
+  const columns = spec.columns.map(([name, type]): ParamColumn => ({ name, kind: COLUMN_KIND[type] }));
   const hasDoc = spec.columns.some(([, type]) => type === 'doc');
   return stage(spec.name, columns, (names) => {
     if (hasDoc) return upsert(spec.name, spec.key.join(', '), names);
@@ -130,7 +120,12 @@ function tableStage(spec: TableSpec): Stage {
   });
 }
 
-const TABLE_STAGES: readonly Stage[] = RESOURCE_TABLE_NAMES.map((t) => tableStage(RESOURCE_TABLES[t]));
+const TABLE_STAGES: readonly (Stage & { readonly name: ResourceTableName; readonly hasDoc: boolean })[] =
+  RESOURCE_TABLE_NAMES.map((t) => ({
+    ...tableStage(RESOURCE_TABLES[t]),
+    name: t,
+    hasDoc: RESOURCE_TABLES[t].columns.some(([, type]) => type === 'doc'),
+  }));
 
 const STAGES = {
   locations: stage(
@@ -201,101 +196,99 @@ const STAGES = {
   ),
 } as const satisfies Record<string, Stage>;
 
-const stagedConnections = new WeakSet<DuckDBConnection>();
-// The appender reads DuckDB types; they are resolved once, when the driver is loaded.
-let stageTypes: Record<StageType, DuckDBType> | undefined;
-let duck: DuckDbApi | undefined;
-
-/** `stock_movements` as the direct append writes it: every column, in table order. */
-const MOVEMENT_TABLE: readonly (readonly [string, 'VARCHAR' | 'TIMESTAMP' | 'DOUBLE'])[] = [
-  ['id', 'VARCHAR'],
-  ['movement_type', 'VARCHAR'],
-  ['occurred_at', 'TIMESTAMP'],
-  ['location_id', 'VARCHAR'],
-  ['counterpart_id', 'VARCHAR'],
-  ['product_id', 'VARCHAR'],
-  ['gtin', 'VARCHAR'],
-  ['lot_number', 'VARCHAR'],
-  ['quantity', 'DOUBLE'],
-  ['unit', 'VARCHAR'],
-  ['reason', 'VARCHAR'],
-  ['connector', 'VARCHAR'],
-  ['source_system', 'VARCHAR'],
-  ['source_id', 'VARCHAR'],
-  ['source_hash', 'VARCHAR'],
-  ['ingested_at', 'TIMESTAMP'],
-  ['region_id', 'VARCHAR'],
-  ['category', 'VARCHAR'],
+/** Every column of `stock_movements`, in table order (checked against the table once per connection). */
+const MOVEMENT_COLUMNS: readonly ParamColumn[] = [
+  text('id'),
+  text('movement_type'),
+  instant('occurred_at'),
+  text('location_id'),
+  text('counterpart_id'),
+  text('product_id'),
+  text('gtin'),
+  text('lot_number'),
+  double('quantity'),
+  text('unit'),
+  text('reason'),
+  text('connector'),
+  text('source_system'),
+  text('source_id'),
+  text('source_hash'),
+  instant('ingested_at'),
+  text('region_id'),
+  text('category'),
 ];
-/** Connections whose `stock_movements` has exactly MOVEMENT_TABLE's columns (the migrations' table). */
-const directMovements = new WeakSet<DuckDBConnection>();
+/** The batch's own columns (MOVEMENT_COLUMNS less the two looked up at insert). */
+const MOVEMENT_OWN_COLUMNS = MOVEMENT_COLUMNS.slice(0, -2);
+const MOVEMENT_LOOKED_UP_COLUMNS = MOVEMENT_COLUMNS.slice(-2);
 
-/** Creates the TEMP staging tables of this connection (outside any transaction). */
-async function ensureStaging(conn: DuckDBConnection): Promise<void> {
-  if (stagedConnections.has(conn)) return;
-  const api = await import('@duckdb/node-api');
-  duck = api;
-  stageTypes = { VARCHAR: api.VARCHAR, DOUBLE: api.DOUBLE };
-  for (const s of [...Object.values(STAGES), ...TABLE_STAGES]) {
-    const columns = s.columns.map((c) => `${c.name} ${c.type}`).join(', ');
-    await conn.run(`CREATE OR REPLACE TEMP TABLE stage_${s.table} (${columns})`);
-  }
+/** The new movements, every column (see `insertMovements`). */
+function movementInsert(select: string): string {
+  return `INSERT INTO stock_movements (${MOVEMENT_COLUMNS.map((c) => c.name).join(', ')})\n${select}`;
+}
+
+/** `stock_movements` as the migrations make it: every column, in table order. */
+const MOVEMENT_TABLE: readonly string[] = MOVEMENT_COLUMNS.map(
+  (c) => `${c.name} ${c.kind === 'instant' ? 'TIMESTAMP' : c.kind === 'double' ? 'DOUBLE' : 'VARCHAR'}`,
+);
+/** Connections whose `stock_movements` has exactly MOVEMENT_TABLE's columns. */
+const checkedConnections = new WeakSet<DuckDBConnection>();
+
+/** Checks, once per connection, the table the movements go to. */
+async function ensureChecked(conn: DuckDBConnection): Promise<void> {
+  if (checkedConnections.has(conn)) return;
   const reader = await conn.runAndReadAll(
     `SELECT column_name, data_type FROM information_schema.columns
      WHERE table_schema = 'main' AND table_name = 'stock_movements' ORDER BY ordinal_position`,
   );
   const actual = reader.getRows().map(([name, type]) => `${String(name)} ${String(type)}`);
-  const expected = MOVEMENT_TABLE.map(([name, type]) => `${name} ${type}`);
-  if (actual.join(',') === expected.join(',')) directMovements.add(conn);
-  stagedConnections.add(conn);
-}
-
-/** Appends rows to a stage in chunks of 2048 (DuckDB's vector size), column by column. */
-async function fillStage(conn: DuckDBConnection, s: Stage, rows: readonly object[]): Promise<void> {
-  const { DuckDBDataChunk } = await import('@duckdb/node-api');
-  const types = s.columns.map((c) => (stageTypes as Record<StageType, DuckDBType>)[c.type]);
-  await conn.run(`DELETE FROM stage_${s.table}`);
-  const appender = await conn.createAppender(`stage_${s.table}`, 'main', 'temp');
-  try {
-    for (let offset = 0; offset < rows.length; offset += 2048) {
-      const slice = rows.slice(offset, offset + 2048);
-      const chunk = DuckDBDataChunk.create(types, slice.length);
-      chunk.setColumns(
-        s.columns.map((c) =>
-          slice.map((row) => ((row as Record<string, unknown>)[c.name] ?? null) as string | number | null),
-        ),
-      );
-      appender.appendDataChunk(chunk);
-    }
-    appender.flushSync();
-  } finally {
-    appender.closeSync();
+  // The migrations make the table; a different one is a drift to fix, not to write around.
+  if (actual.join(',') !== MOVEMENT_TABLE.join(',')) {
+    throw duckdbError(
+      new Error(`stock_movements does not have the columns of the migrations (${MOVEMENT_TABLE.join(', ')})`),
+      'append movements',
+    );
   }
+  checkedConnections.add(conn);
 }
 
-/** Stages rows and moves them into their table; returns the rows inserted or updated. */
-async function stageAndInsert(
+/**
+ * Rows per statement: each column of a statement is one string, so a statement's rows are
+ * bounded (a string holds at most 2^29 characters; 4,096 documents of up to 128 KiB stay
+ * below). A batch's rows have distinct keys, so splitting them changes nothing.
+ */
+const ROWS_PER_STATEMENT = 4096;
+const MOVEMENTS_PER_STATEMENT = 16_384;
+
+/** Inserts rows into a stage's table; returns the rows inserted or updated. */
+async function insertRows(
   conn: DuckDBConnection,
   s: Stage,
   rows: readonly object[],
-  onConflict = s.onConflict,
+  computed?: Readonly<Record<string, unknown[]>>,
 ): Promise<number> {
-  if (rows.length === 0) return 0;
-  await fillStage(conn, s, rows);
-  const names = s.columns.map((c) => c.name);
-  const values = s.columns.map((c) => (c.convert ? c.convert(c.name) : c.name));
-  const result = await conn.run(
-    `INSERT INTO ${s.table} (${names.join(', ')})
-     SELECT ${values.join(', ')} FROM stage_${s.table}
-     ${onConflict}`,
-  );
-  return result.rowsChanged;
+  let changed = 0;
+  for (let offset = 0; offset < rows.length; offset += ROWS_PER_STATEMENT) {
+    const end = Math.min(rows.length, offset + ROWS_PER_STATEMENT);
+    const part = offset === 0 && end === rows.length ? rows : rows.slice(offset, end);
+    const { select, params } =
+      computed === undefined
+        ? rowParams(s.columns, part)
+        : columnParams(
+            s.columns,
+            s.columns.map(
+              (c) =>
+                computed[c.name]?.slice(offset, end) ?? part.map((row) => (row as Record<string, unknown>)[c.name]),
+            ),
+          );
+    changed += (await conn.run(s.statement(select), params)).rowsChanged;
+  }
+  return changed;
 }
 
 /**
  * Movements whose id is not yet stored at the same time (see the module comment), with the
  * region of their location and the category of their product as stored now (the batch's own
- * locations and products are already in).
+ * locations and products are already in). Returns the rows appended.
  */
 async function insertMovements(
   conn: DuckDBConnection,
@@ -303,26 +296,7 @@ async function insertMovements(
   appended?: AppendedMovements,
 ): Promise<number> {
   if (rows.length === 0) return 0;
-  if (directMovements.has(conn) && duck !== undefined) return appendMovements(conn, duck, rows, appended);
-  // The migrations make the table; a different one is a drift to fix, not to write around.
-  throw duckdbError(
-    new Error(
-      `stock_movements does not have the columns of the migrations (${MOVEMENT_TABLE.map(([n]) => n).join(', ')})`,
-    ),
-    'append movements',
-  );
-}
-
-/**
- * The direct path of `insertMovements` (see the module comment): same rows as the stage's
- * INSERT … SELECT, appended in this transaction. Returns the rows appended.
- */
-async function appendMovements(
-  conn: DuckDBConnection,
-  api: DuckDbApi,
-  rows: readonly MovementDbRow[],
-  appended?: AppendedMovements,
-): Promise<number> {
+  await ensureChecked(conn);
   let first = Number.POSITIVE_INFINITY;
   let last = Number.NEGATIVE_INFINITY;
   let minId = (rows[0] as MovementDbRow).id;
@@ -338,12 +312,24 @@ async function appendMovements(
     productIds.add(row.product_id);
   }
   // A stored duplicate has the same id and time, so it lies in both ranges (zone maps skip
-  // the rest). Times as the stage path compares them: whole milliseconds.
+  // the rest). Times as they are stored: whole milliseconds. The region and category are
+  // looked up here rather than joined in the INSERT: a join on the parameters' rows makes
+  // DuckDB's planning cost ~5× the insert itself.
   const query = sql`SELECT 0 AS k, id, NULL AS v FROM stock_movements
       WHERE occurred_at BETWEEN ${new Date(first)} AND ${new Date(last)} AND id BETWEEN ${minId} AND ${maxId}
     UNION ALL SELECT 1, id, region_id FROM locations WHERE id IN ${sqlList([...locationIds])}
     UNION ALL SELECT 2, id, category FROM products WHERE id IN ${sqlList([...productIds])}`;
-  const found = (await conn.runAndReadAll(query.toSql('duckdb'))).getRows();
+  const lookup = conn.runAndReadAll(query.toSql('duckdb'));
+  // While DuckDB looks up, the batch's own columns are encoded as if none of its movements
+  // were stored yet (the usual case; a redelivery encodes its fresh rows again below).
+  let parts: MovementPart[];
+  try {
+    parts = movementParts(rows);
+  } finally {
+    // Never leave the connection busy behind a failure: the caller's ROLLBACK needs it.
+    await lookup.catch(() => undefined);
+  }
+  const found = (await lookup).getRows();
   const stored = new Set<string>();
   const regions = new Map<string, string>();
   const categories = new Map<string, string>();
@@ -353,47 +339,63 @@ async function appendMovements(
   }
   const fresh = stored.size === 0 ? rows : rows.filter((row) => !stored.has(row.id));
   if (fresh.length === 0) return 0;
-
-  const types = MOVEMENT_TABLE.map(([, type]) => api[type]);
-  const at = (ms: number) => new api.DuckDBTimestampValue(BigInt(Math.round(ms)) * 1000n);
-  const appender = await conn.createAppender('stock_movements');
-  try {
-    for (let offset = 0; offset < fresh.length; offset += 2048) {
-      const n = Math.min(2048, fresh.length - offset);
-      const columns = MOVEMENT_TABLE.map(() => new Array<unknown>(n));
-      const [id, type, occurred, location, counterpart, product, gtin, lot, quantity, unit, reason] = columns;
-      const [, , , , , , , , , , , connector, system, sourceId, hash, ingested, region, category] = columns;
-      for (let i = 0; i < n; i++) {
-        const r = fresh[offset + i] as MovementDbRow;
-        (id as unknown[])[i] = r.id;
-        (type as unknown[])[i] = r.movement_type;
-        (occurred as unknown[])[i] = at(r.occurred_at);
-        (location as unknown[])[i] = r.location_id;
-        (counterpart as unknown[])[i] = r.counterpart_id;
-        (product as unknown[])[i] = r.product_id;
-        (gtin as unknown[])[i] = r.gtin;
-        (lot as unknown[])[i] = r.lot_number;
-        (quantity as unknown[])[i] = r.quantity;
-        (unit as unknown[])[i] = r.unit;
-        (reason as unknown[])[i] = r.reason;
-        (connector as unknown[])[i] = r.connector;
-        (system as unknown[])[i] = r.source_system;
-        (sourceId as unknown[])[i] = r.source_id;
-        (hash as unknown[])[i] = r.source_hash;
-        (ingested as unknown[])[i] = at(r.ingested_at);
-        (region as unknown[])[i] = regions.get(r.location_id) ?? '';
-        (category as unknown[])[i] = categories.get(r.product_id) ?? '';
-      }
-      const chunk = api.DuckDBDataChunk.create(types, n);
-      chunk.setColumns(columns as Parameters<typeof chunk.setColumns>[0]);
-      appender.appendDataChunk(chunk);
-    }
-    appender.flushSync();
-  } finally {
-    appender.closeSync();
+  if (fresh !== rows) parts = movementParts(fresh);
+  for (const part of parts) {
+    const region = part.rows.map((r) => regions.get(r.location_id) ?? '');
+    const category = part.rows.map((r) => categories.get(r.product_id) ?? '');
+    const lookedUp = encodeColumns(MOVEMENT_LOOKED_UP_COLUMNS, [region, category]);
+    const { select, params } = paramsSelect(part.own, lookedUp);
+    await conn.run(movementInsert(select), params);
   }
   if (appended) for (const row of fresh) appended.rows.push(row);
   return fresh.length;
+}
+
+/** Movements of one statement, their own columns encoded. */
+interface MovementPart {
+  readonly rows: readonly MovementDbRow[];
+  readonly own: EncodedColumns;
+}
+
+/** `rows` in statements, each with its own columns (MOVEMENT_OWN_COLUMNS) encoded. */
+function movementParts(rows: readonly MovementDbRow[]): MovementPart[] {
+  const parts: MovementPart[] = [];
+  for (let offset = 0; offset < rows.length; offset += MOVEMENTS_PER_STATEMENT) {
+    const part = rows.length <= MOVEMENTS_PER_STATEMENT ? rows : rows.slice(offset, offset + MOVEMENTS_PER_STATEMENT);
+    parts.push({ rows: part, own: encodeColumns(MOVEMENT_OWN_COLUMNS, movementColumns(part)) });
+  }
+  return parts;
+}
+
+/**
+ * The batch's own columns (MOVEMENT_OWN_COLUMNS order) for `rows`, in one pass: the hot path
+ * reads each field by name instead of by a computed key.
+ */
+function movementColumns(rows: readonly MovementDbRow[]): unknown[][] {
+  const n = rows.length;
+  const columns = MOVEMENT_OWN_COLUMNS.map(() => new Array<unknown>(n));
+  const [id, type, occurred, location, counterpart, product, gtin, lot, quantity, unit, reason] = columns;
+  const [, , , , , , , , , , , connector, system, sourceId, hash, ingested] = columns;
+  for (let i = 0; i < n; i++) {
+    const r = rows[i] as MovementDbRow;
+    (id as unknown[])[i] = r.id;
+    (type as unknown[])[i] = r.movement_type;
+    (occurred as unknown[])[i] = r.occurred_at;
+    (location as unknown[])[i] = r.location_id;
+    (counterpart as unknown[])[i] = r.counterpart_id;
+    (product as unknown[])[i] = r.product_id;
+    (gtin as unknown[])[i] = r.gtin;
+    (lot as unknown[])[i] = r.lot_number;
+    (quantity as unknown[])[i] = r.quantity;
+    (unit as unknown[])[i] = r.unit;
+    (reason as unknown[])[i] = r.reason;
+    (connector as unknown[])[i] = r.connector;
+    (system as unknown[])[i] = r.source_system;
+    (sourceId as unknown[])[i] = r.source_id;
+    (hash as unknown[])[i] = r.source_hash;
+    (ingested as unknown[])[i] = r.ingested_at;
+  }
+  return columns;
 }
 
 async function insertRecordRows(
@@ -402,34 +404,32 @@ async function insertRecordRows(
   appended?: AppendedMovements,
 ): Promise<number> {
   let written = 0;
-  written += await stageAndInsert(conn, STAGES.locations, rows.locations);
-  written += await stageAndInsert(conn, STAGES.products, rows.products);
-  written += await stageAndInsert(conn, STAGES.lots, rows.lots);
-  written += await stageAndInsert(conn, STAGES.resources, rows.resources);
-  // The shipments' regions, from the locations stored now (this batch's included).
-  const locationIds = shipmentLocationIds(rows.tables);
-  const regions = new Map<string, string>();
-  if (locationIds.length > 0) {
-    const reader = await conn.runAndReadAll(
-      sql`SELECT id, region_id FROM locations WHERE id IN ${sqlList(locationIds)}`.toSql('duckdb'),
-    );
-    for (const r of reader.getRowObjectsJson()) regions.set(String(r.id), String(r.region_id));
-  }
+  written += await insertRows(conn, STAGES.locations, rows.locations);
+  written += await insertRows(conn, STAGES.products, rows.products);
+  written += await insertRows(conn, STAGES.lots, rows.lots);
+  written += await insertRows(conn, STAGES.resources, rows.resources);
   for (const s of TABLE_STAGES) {
-    const tableRows =
-      s.table === 'shipments'
-        ? withShipmentRegions(rows.tables.shipments, regions)
-        : rows.tables[s.table as keyof RecordRows['tables']];
-    const staged = s.columns.some((c) => c.name === 'request_ids' || c.name === 'affected_regions')
-      ? tableRows.map((row) => ({
-          ...row,
-          ...('request_ids' in row ? { request_ids: JSON.stringify(row.request_ids) } : {}),
-          ...('affected_regions' in row ? { affected_regions: JSON.stringify(row.affected_regions) } : {}),
-        }))
-      : tableRows;
-    const changed = await stageAndInsert(conn, s, staged);
+    const tableRows = rows.tables[s.name];
+    if (tableRows.length === 0) continue;
+    let computed: Record<string, string[]> | undefined;
+    if (s.name === 'shipments') {
+      // The shipments' regions, from the locations stored now (this batch's included).
+      const regions = new Map<string, string>();
+      const locationIds = shipmentLocationIds(rows.tables);
+      if (locationIds.length > 0) {
+        const reader = await conn.runAndReadAll(
+          sql`SELECT id, region_id FROM locations WHERE id IN ${sqlList(locationIds)}`.toSql('duckdb'),
+        );
+        for (const [id, region] of reader.getRows()) regions.set(String(id), String(region));
+      }
+      computed = {
+        origin_region_id: tableRows.map((row) => regions.get(String(row.origin_id)) ?? ''),
+        destination_region_id: tableRows.map((row) => regions.get(String(row.destination_id)) ?? ''),
+      };
+    }
+    const changed = await insertRows(conn, s, tableRows, computed);
     // Lines and history entries are parts of a record, not records: `written` counts records.
-    if (s.columns.some((c) => c.name === 'doc')) written += changed;
+    if (s.hasDoc) written += changed;
   }
   written += await insertMovements(conn, rows.stock_movements, appended);
   return written;
@@ -443,7 +443,6 @@ async function inTransaction<T>(
   last?: string,
 ): Promise<T> {
   try {
-    await ensureStaging(conn);
     await conn.run('BEGIN TRANSACTION');
   } catch (error) {
     throw duckdbError(error, what);
@@ -492,7 +491,7 @@ export async function writeSinkBatch(
     `write batch ${batch.connector}/${batch.stream}`,
     async () => {
       const written = await insertRecordRows(conn, rows, appended);
-      const deadLettered = await stageAndInsert(conn, STAGES.dead_letters, letters);
+      const deadLettered = await insertRows(conn, STAGES.dead_letters, letters);
       return { written, deadLettered };
     },
     saveState,
@@ -512,7 +511,7 @@ export async function insertRecordsDuckDb(
   const letters = toDeadLetterRows(rows.unmappable, now);
   return inTransaction(conn, 'insert records', async () => {
     const written = await insertRecordRows(conn, rows, appended);
-    await stageAndInsert(conn, STAGES.dead_letters, letters);
+    await insertRows(conn, STAGES.dead_letters, letters);
     return written;
   });
 }
@@ -524,7 +523,7 @@ export async function insertDeadLettersDuckDb(
   now = Date.now(),
 ): Promise<number> {
   const rows = toDeadLetterRows(letters, now);
-  return inTransaction(conn, 'insert dead letters', () => stageAndInsert(conn, STAGES.dead_letters, rows));
+  return inTransaction(conn, 'insert dead letters', () => insertRows(conn, STAGES.dead_letters, rows));
 }
 
 /** The committed state of a connector stream, or `undefined`. */

@@ -184,6 +184,39 @@ describe('DuckDbWarehouse as the embedded record sink', () => {
     }
   }, 60_000);
 
+  it('stores batches larger than one statement whole, once, with values that look like separators', async () => {
+    const w = await warehouse();
+    const base = MOVEMENTS[0] as CanonicalResource;
+    // 17,000 movements (two statements) and 4,100 organizations (two statements), one batch.
+    const movements = Array.from({ length: 17_000 }, (_, i) => ({
+      ...base,
+      id: `big-${String(i).padStart(5, '0')}`,
+      reason: i === 16_999 ? 'odd \u001f reason \u001e' : i % 2 === 0 ? null : `r${i}`,
+    }));
+    const organizations = Array.from({ length: 4_100 }, (_, i) => ({
+      resourceType: 'Organization',
+      id: `org-${i}`,
+      kind: 'ngo',
+      name: { fr: i === 4_099 ? 'nom \u001f étrange' : `Org ${i}` },
+      meta: { versionId: '1' },
+    }));
+    const batch: SinkBatch = {
+      connector: 'contract',
+      stream: 'big',
+      records: [...organizations, ...movements],
+      deadLetters: [],
+      state: { cursor: 'big' },
+    };
+    expect(await w.write(batch)).toEqual({ written: 21_100, deadLettered: 0 });
+    expect(await w.write(batch)).toEqual({ written: 0, deadLettered: 0 });
+    await w.close();
+    expect(await countRows("stock_movements WHERE id LIKE 'big-%'")).toBe(17_000);
+    expect(await countRows("stock_movements WHERE id LIKE 'big-%' AND reason IS NULL")).toBe(8_500);
+    expect(await countRows("stock_movements WHERE reason = 'odd ' || chr(31) || ' reason ' || chr(30)")).toBe(1);
+    expect(await countRows("organizations WHERE name_fr = 'nom ' || chr(31) || ' étrange'")).toBe(1);
+    expect(await countRows('organizations')).toBe(4_100);
+  }, 60_000);
+
   it('serialises concurrent writes and reads on one warehouse', async () => {
     const w = await warehouse();
     const writes = BATCHES.map((batch) => w.write(batch));
