@@ -275,6 +275,14 @@ function now(): string {
   return lastIso;
 }
 
+/** Records admitted between two turns of the event loop while a write is in flight. */
+const YIELD_EVERY = 64;
+
+/** Lets pending I/O callbacks (the sink's) run, then continues. */
+function yieldToIo(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** Signals that the run was aborted; never leaves this module. */
 class Aborted extends Error {}
 
@@ -388,6 +396,9 @@ export async function runConnector<Config extends object>(options: RunOptions<Co
   };
   /** The write in flight (settled when none); a failed one is rethrown by the next `flush` or `drain`. */
   let inFlight: Promise<void> = Promise.resolve();
+  /** Whether a write is in flight (its I/O callbacks need the event loop: see `handle`). */
+  let writing = false;
+  let sinceYield = 0;
   /** Waits for the write in flight; throws its error. */
   const drain = async (): Promise<void> => {
     await inFlight;
@@ -410,7 +421,12 @@ export async function runConnector<Config extends object>(options: RunOptions<Co
     totals.pendingDead -= batch.deadLetters.length;
     totals.submittedDead += batch.deadLetters.length;
     const previous = inFlight;
-    const next = previous.then(() => write(batch));
+    const next = previous.then(() => {
+      writing = true;
+      return write(batch).finally(() => {
+        writing = false;
+      });
+    });
     // Observed here so that a failure is never unhandled; it is rethrown by whoever awaits it.
     next.catch(() => {});
     inFlight = next;
@@ -459,6 +475,13 @@ export async function runConnector<Config extends object>(options: RunOptions<Co
     // A full batch is made durable without moving the state: bounded memory, and a resume
     // re-reads these records, which sinks store idempotently by id.
     if (buf.records.length + buf.deadLetters.length >= batchSize) return flush(m.stream, undefined);
+    // Admitting records is synchronous work, and a source that yields at once (a generator,
+    // a buffered file) never lets the event loop turn: the write in flight would wait for
+    // its I/O callbacks until the next batch is full. Give them a turn every few records.
+    if (writing && ++sinceYield >= YIELD_EVERY) {
+      sinceYield = 0;
+      return yieldToIo();
+    }
     return undefined;
   };
 
