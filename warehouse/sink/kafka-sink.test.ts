@@ -12,7 +12,7 @@ import {
   type SinkDeadLetter,
 } from '../kafka/messages.js';
 import { RdkafkaCode } from '../kafka/rdkafka.js';
-import { type KafkaSink, startKafkaSink } from './kafka-sink.js';
+import { type KafkaSink, type KafkaSinkOptions, startKafkaSink } from './kafka-sink.js';
 import type { ConsumerClient, RebalanceKind, TopicPartition, TopicPartitionOffset } from './sink-consumer.js';
 
 const TOPIC = 'test.stock-movements';
@@ -228,8 +228,10 @@ async function start(
   batchMs = 50,
   retryInitialMs = 5,
   producer = new FakeProducer(consumer.logs),
+  options: Partial<KafkaSinkOptions> = {},
 ): Promise<KafkaSink> {
   return startKafkaSink({
+    ...options,
     brokers: 'fake:9092',
     groupId: 'test',
     topics: [TOPIC, DLT],
@@ -263,6 +265,41 @@ describe('startKafkaSink', () => {
     expect(writer.calls).toEqual([10, 10, 5]);
     expect(consumer.logs).toEqual(['write 10', 'commit 0:10', 'write 10', 'commit 0:20', 'write 5', 'commit 0:25']);
     expect(sink.stats()).toMatchObject({ consumed: 25, records: 25, batches: 3, buffered: 0 });
+  });
+
+  it('bounds batches by bytes too, counting values, keys and headers as node-rdkafka delivers them', async () => {
+    const consumer = new FakeConsumer();
+    const encoded = Array.from({ length: 7 }, (_, i) => encodeRecord(movement(i), 'simulator', 'test.'));
+    const messages = encoded.map((m) => {
+      // node-rdkafka: the key and every header value in a Buffer of its own.
+      const headers = m.headers.map((h) =>
+        Object.fromEntries(Object.entries(h).map(([name, value]) => [name, Buffer.from(value)])),
+      );
+      return consumer.add(0, m.value, headers as never, Buffer.from(m.key) as never);
+    });
+    const size = (m: IncomingMessage) =>
+      (m.value?.length ?? 0) +
+      String(m.key).length +
+      (m.headers ?? []).reduce(
+        (sum, h) => sum + Object.entries(h).reduce((n, [k, v]) => n + k.length + v.length, 0),
+        0,
+      );
+    const largest = Math.max(...messages.map(size));
+    const writer = new FakeWriter(consumer.logs);
+    const producer = new FakeProducer(consumer.logs);
+    // Three of the largest fit, a fourth does not.
+    writer.refuse.add('mv-4');
+    const sink = await start(consumer, writer, 100, 10, 5, producer, { batchBytes: 3 * largest + largest / 2 });
+    await until(() => consumer.committed(0) === 7);
+    await sink.stop();
+    expect(writer.calls.filter((n) => n >= 3).slice(0, 2)).toEqual([3, 3]);
+    expect(writer.records.size).toBe(6);
+    // The refused record's dead letter still carries the original key and headers, as text.
+    const [dead] = producer.acked;
+    const value = JSON.parse(String(dead?.value)) as SinkDeadLetter;
+    expect(value.originalKey).toBe(String(messages[4]?.key));
+    expect(value.originalHeaders).toEqual(encoded[4]?.headers);
+    expect(Buffer.from(value.payloadBase64 ?? '', 'base64').equals(messages[4]?.value as Buffer)).toBe(true);
   });
 
   it('commits nothing while the writer has not answered', async () => {

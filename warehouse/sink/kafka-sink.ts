@@ -35,7 +35,13 @@ export interface KafkaSinkOptions {
   readonly topicPrefix?: string;
   /** A batch is written once it holds this many messages… Default 10000. */
   readonly batchSize?: number;
-  /** …or once its oldest message waited this long (ms). Default 200. */
+  /**
+   * …or this many bytes of messages (values, keys and headers)… Default 4 MiB. With the batch
+   * in flight and the next one (fetching pauses while it is full), this bounds what the sink
+   * holds in memory, whatever the backlog.
+   */
+  readonly batchBytes?: number;
+  /** …or once its oldest message waited this long (ms). Default 50. */
   readonly batchMs?: number;
   /** First retry delay after a failed write (ms); doubles up to `retryMaxMs`. Default 100. */
   readonly retryInitialMs?: number;
@@ -169,6 +175,13 @@ export function sinkConsumerConfig(options: KafkaSinkOptions): LibrdkafkaConfig 
     // stops, even while the warehouse is down, so a short session is safe.
     'session.timeout.ms': 10_000,
     'heartbeat.interval.ms': 2_000,
+    // librdkafka prefetches up to 64 MiB and 100,000 messages per partition by default, on top
+    // of what the sink buffers itself: with a backlog, ~50 MB of its memory (plus the
+    // decompression buffers). 2 MiB refetched in a few ms keep it fed: a batch write takes
+    // longer than that, and fetching pauses meanwhile once the next batch is full.
+    'queued.max.messages.kbytes': 2_048,
+    'queued.min.messages': 2_000,
+    'fetch.max.bytes': 2_097_152,
     ...options.librdkafka,
   };
 }
@@ -176,6 +189,7 @@ export function sinkConsumerConfig(options: KafkaSinkOptions): LibrdkafkaConfig 
 /**
  * One consumed message, decoded. `message` is kept (until the batch is committed) so that a
  * poison message or a refused record goes to the dead-letter topic with its original bytes.
+ * `bytes` is its size as counted against `batchBytes`.
  */
 type Item =
   | {
@@ -183,6 +197,7 @@ type Item =
       readonly record: CanonicalResource;
       readonly at: TopicPartitionOffset;
       readonly message: IncomingMessage;
+      readonly bytes: number;
     }
   | {
       readonly kind: 'dead-letter';
@@ -190,9 +205,43 @@ type Item =
       readonly at: TopicPartitionOffset;
       /** Set for a poison message to produce to the dead-letter topic; unset for a connector's dead letter. */
       readonly poison?: IncomingMessage;
+      readonly bytes: number;
     }
   /** The sink's own dead letter read back: only its offset is committed. */
-  | { readonly kind: 'skip'; readonly at: TopicPartitionOffset };
+  | { readonly kind: 'skip'; readonly at: TopicPartitionOffset; readonly bytes: number };
+
+/**
+ * What the sink keeps of a consumed message: its coordinates, key, value and headers, the
+ * header values (and a Buffer key) as the UTF-8 text they are read as anyway. node-rdkafka
+ * hands each header value over in a Buffer of its own; a batch in flight plus the next one hold
+ * tens of thousands of messages, and those small Buffers were most of their weight. The value
+ * stays the Buffer it came in: dead letters carry it byte for byte. `bytes` counts the value,
+ * key and header texts.
+ */
+function keptMessage(message: IncomingMessage): { message: IncomingMessage; bytes: number } {
+  let bytes = message.value?.length ?? 0;
+  const key = message.key === null || message.key === undefined ? message.key : message.key.toString();
+  if (typeof key === 'string') bytes += key.length;
+  const headers: Array<Record<string, string>> = [];
+  for (const header of message.headers ?? []) {
+    const text: Record<string, string> = {};
+    for (const name in header) {
+      const value = (header[name] as Buffer | string).toString();
+      text[name] = value;
+      bytes += name.length + value.length;
+    }
+    headers.push(text);
+  }
+  const kept: IncomingMessage = {
+    topic: message.topic,
+    partition: message.partition,
+    offset: message.offset,
+    value: message.value,
+    ...(key === undefined ? {} : { key }),
+    ...(message.headers === undefined ? {} : { headers }),
+  };
+  return { message: kept, bytes };
+}
 
 type RecordItem = Extract<Item, { kind: 'record' }>;
 
@@ -208,11 +257,14 @@ class SinkRunner {
   readonly #writer: WarehouseWriter;
   readonly #logger: StreamLogger;
   readonly #batchSize: number;
+  readonly #batchBytes: number;
   readonly #batchMs: number;
   readonly #retryInitialMs: number;
   readonly #retryMaxMs: number;
   readonly #assignment = new Map<string, TopicPartition>();
   #buffer: Item[] = [];
+  /** Sum of the buffered items' `bytes`. */
+  #bufferBytes = 0;
   #bufferSince = 0;
   #flushing: Promise<void> | undefined;
   /** Partitions being revoked: owned until the batch in flight is committed, but no longer read. */
@@ -238,6 +290,8 @@ class SinkRunner {
   };
   #lastCommitAt: string | null = null;
   #lastError: string | null = null;
+  /** Freshness rows being stored (`recordFreshness` never rejects). */
+  readonly #observing = new Set<Promise<void>>();
 
   constructor(consumer: ConsumerClient, producer: DeadLetterProducer, options: KafkaSinkOptions, logger: StreamLogger) {
     this.#consumer = consumer;
@@ -246,7 +300,8 @@ class SinkRunner {
     this.#writer = options.writer;
     this.#logger = logger;
     this.#batchSize = options.batchSize ?? 10_000;
-    this.#batchMs = options.batchMs ?? 200;
+    this.#batchBytes = options.batchBytes ?? 4 * 1024 * 1024;
+    this.#batchMs = options.batchMs ?? 50;
     this.#retryInitialMs = options.retryInitialMs ?? 100;
     this.#retryMaxMs = options.retryMaxMs ?? 5_000;
   }
@@ -276,7 +331,8 @@ class SinkRunner {
       await this.#flushing;
       // What was read but not yet written gets one attempt; if it fails it is simply read
       // again by whoever owns the partitions next.
-      if (this.#buffer.length > 0 && !this.#unacknowledged) await this.#flush(this.#buffer.splice(0));
+      if (this.#buffer.length > 0 && !this.#unacknowledged) await this.#flush(this.#takeBuffer(this.#buffer.length));
+      await Promise.all(this.#observing);
       // Every dead letter of a committed batch was acknowledged already: this only drains.
       await this.#producer.close();
       await this.#consumer.disconnect();
@@ -292,7 +348,7 @@ class SinkRunner {
     while (!this.#stopping) {
       let messages: IncomingMessage[];
       try {
-        const room = this.#batchSize - this.#buffer.length;
+        const room = this.#full() ? 0 : this.#batchSize - this.#buffer.length;
         messages = await this.#consumer.consume(room > 0 ? Math.min(room, 1000) : 1, wait);
         backoff = this.#retryInitialMs;
       } catch (err) {
@@ -307,17 +363,19 @@ class SinkRunner {
     }
   }
 
-  #accept(message: IncomingMessage): void {
-    const at = { topic: message.topic, partition: message.partition, offset: message.offset };
+  #accept(consumed: IncomingMessage): void {
+    const at = { topic: consumed.topic, partition: consumed.partition, offset: consumed.offset };
     // A consume call that straddled a revoke can still return messages of lost partitions.
     if (!this.#assignment.has(tpKey(at)) || this.#revoking.has(tpKey(at))) return;
     this.#counts.consumed++;
     if (this.#buffer.length === 0) this.#bufferSince = Date.now();
+    const { message, bytes } = keptMessage(consumed);
+    this.#bufferBytes += bytes;
     const decoded = decodeMessage(message, { deadLetterTopic: this.#deadLetterTopic });
-    if (decoded.kind === 'record') this.#buffer.push({ kind: 'record', record: decoded.record, at, message });
-    else if (decoded.kind === 'sink-dead-letter') this.#buffer.push({ kind: 'skip', at });
+    if (decoded.kind === 'record') this.#buffer.push({ kind: 'record', record: decoded.record, at, message, bytes });
+    else if (decoded.kind === 'sink-dead-letter') this.#buffer.push({ kind: 'skip', at, bytes });
     else if (decoded.kind === 'dead-letter')
-      this.#buffer.push({ kind: 'dead-letter', deadLetter: decoded.deadLetter, at });
+      this.#buffer.push({ kind: 'dead-letter', deadLetter: decoded.deadLetter, at, bytes });
     else {
       this.#counts.poison++;
       this.#logger.warn(
@@ -330,24 +388,46 @@ class SinkRunner {
         kind: 'dead-letter',
         deadLetter: decoded.deadLetter,
         at,
+        bytes,
         ...(resend ? { poison: message } : {}),
       });
     }
+  }
+
+  /** The buffer holds a whole batch (by count or by bytes). */
+  #full(): boolean {
+    return this.#buffer.length >= this.#batchSize || this.#bufferBytes >= this.#batchBytes;
+  }
+
+  /** Removes the next batch from the buffer: up to `max` items, `batchBytes` at most (one item at least). */
+  #takeBuffer(max: number): Item[] {
+    let n = 0;
+    let bytes = 0;
+    while (n < max && n < this.#buffer.length) {
+      const next = (this.#buffer[n] as Item).bytes;
+      if (n > 0 && bytes + next > this.#batchBytes) break;
+      bytes += next;
+      n++;
+    }
+    this.#bufferBytes -= bytes;
+    return this.#buffer.splice(0, n);
   }
 
   #maybeFlush(): void {
     if (this.#stopping || this.#buffer.length === 0) return;
     if (this.#flushing !== undefined) {
       // One batch is written at a time; when the next one is full too, stop fetching.
-      if (this.#buffer.length >= this.#batchSize && !this.#paused) this.#setPaused(true);
+      if (this.#full() && !this.#paused) this.#setPaused(true);
       return;
     }
-    if (this.#buffer.length < this.#batchSize && Date.now() - this.#bufferSince < this.#batchMs) return;
-    const batch = this.#buffer.splice(0, this.#batchSize);
+    if (!this.#full() && Date.now() - this.#bufferSince < this.#batchMs) return;
+    const batch = this.#takeBuffer(this.#batchSize);
     this.#bufferSince = Date.now();
     this.#flushing = this.#flush(batch).finally(() => {
       this.#flushing = undefined;
       if (this.#paused) this.#setPaused(false);
+      // What arrived during the write may be due already: no need to wait for the next poll.
+      this.#maybeFlush();
     });
   }
 
@@ -374,7 +454,9 @@ class SinkRunner {
       const records = recordItems.map((item) => item.record);
       const refusedItems = recordItems.length > 0 ? await this.#insertRecords(recordItems) : [];
       const refused = refusedItems.map((r) => r.deadLetter);
-      await recordFreshness('kafka-sink', this.#writer, records, refused);
+      // Measured now (the records are acknowledged); stored while the next batch is written,
+      // rather than as one more round trip before this commit. `stop()` waits for it.
+      this.#observe(recordFreshness('kafka-sink', this.#writer, records, refused));
       for (const r of refusedItems) toTopic.push(this.#deadLetterMessage(r.item.message, r.deadLetter));
       // Both before the commit: the topic (for whoever replays dead letters) and the table
       // (what `/v1/dead-letters` reads). A redelivery sends and stores them again, same ids.
@@ -403,6 +485,11 @@ class SinkRunner {
     } finally {
       this.#inFlight = 0;
     }
+  }
+
+  #observe(observation: Promise<void>): void {
+    const settled = observation.catch(() => undefined).finally(() => this.#observing.delete(settled));
+    this.#observing.add(settled);
   }
 
   /** A dead letter for the dead-letter topic: the original message, its reasons, its bytes. */
@@ -521,6 +608,7 @@ class SinkRunner {
     // Messages of these partitions still arriving are ignored from now on (`#revoking`).
     for (const key of revoked) this.#revoking.add(key);
     this.#buffer = this.#buffer.filter((item) => !revoked.has(tpKey(item.at)));
+    this.#bufferBytes = this.#buffer.reduce((sum, item) => sum + item.bytes, 0);
     const giveUp = () => {
       for (const key of revoked) {
         this.#assignment.delete(key);

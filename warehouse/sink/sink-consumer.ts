@@ -93,11 +93,22 @@ export function rdkafkaConsumer(connectTimeoutMs: number): ConsumerFactory {
         listener = onRebalance;
         consumer.subscribe([...topics]);
       },
-      consume: (max, timeoutMs) =>
-        new Promise<IncomingMessage[]>((resolve, reject) => {
-          consumer.setDefaultConsumeTimeout(timeoutMs);
-          consumer.consume(max, (err, messages) => (err ? reject(err) : resolve(messages)));
-        }),
+      // node-rdkafka waits up to its timeout for *each* message of a `consume(max)`, so a steady
+      // trickle (1,000 events/s) kept one call open until `max` arrived: up to a second before
+      // the sink saw the first of them. Instead: take what is ready; when nothing is, wait for
+      // the first message only, then take what arrived with it without waiting again.
+      consume: async (max, timeoutMs) => {
+        const take = (n: number, ms: number) =>
+          new Promise<IncomingMessage[]>((resolve, reject) => {
+            consumer.setDefaultConsumeTimeout(ms);
+            consumer.consume(n, (err, messages) => (err ? reject(err) : resolve(messages)));
+          });
+        const ready = await take(max, 0);
+        if (ready.length > 0 || timeoutMs <= 0) return ready;
+        const first = await take(1, timeoutMs);
+        if (first.length === 0 || max <= 1) return first;
+        return first.concat(await take(max - 1, 0));
+      },
       commitSync: (offsets) => {
         consumer.commitSync(offsets.map((o) => ({ ...o })));
       },
