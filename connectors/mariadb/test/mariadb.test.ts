@@ -287,15 +287,17 @@ describeWithService('mariadb', 'mariadb connector (MariaDB)', (url) => {
     const broken = await runConnector({ connector: mariadb, config: only, sink, retry: { retries: 0 } });
     expect(broken).toMatchObject({
       status: 'failed',
-      recordsOut: 20,
-      checkpoints: 2,
       error: { code: 'HUB_ERR_CONNECTOR_SOURCE', kind: 'transient' },
     });
+    // The runtime reads the next page while a write is in flight: the page read before the
+    // kill may be durable too (whole pages only, each with its checkpoint).
+    expect([20, 30]).toContain(broken.recordsOut);
+    expect(broken.checkpoints).toBe(broken.recordsOut / 10);
     expect(broken.error?.message).toMatch(
       /socket has unexpectedly been closed|Connection was killed|connection closed/,
     );
     const resumed = await runConnector({ connector: mariadb, config: only, sink });
-    expect(resumed).toMatchObject({ status: 'succeeded', recordsOut: 40 });
+    expect(resumed).toMatchObject({ status: 'succeeded', recordsOut: 60 - broken.recordsOut });
     const ids = sink.records.map((r) => r.identifier as { value: string }[]).map((i) => Number(i[0]?.value));
     expect(ids).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
 

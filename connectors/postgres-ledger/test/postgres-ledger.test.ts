@@ -442,12 +442,14 @@ describeWithService('postgres', 'postgres-ledger connector (PostgreSQL)', (url) 
       const cut = await runConnector({ connector: postgresLedger, config: small, sink, retry: { retries: 0 } });
       expect(cut).toMatchObject({
         status: 'failed',
-        recordsOut: 30,
         error: { code: 'HUB_ERR_CONNECTOR_SOURCE', kind: 'transient' },
       });
+      // The runtime reads the next page while a write is in flight: the page read before the
+      // termination may be durable too (whole pages only).
+      expect([30, 40]).toContain(cut.recordsOut);
       expect(cut.error?.message).toMatch(/57P01|terminat/);
       const resumed = await runConnector({ connector: postgresLedger, config: small, sink });
-      expect(resumed).toMatchObject({ status: 'succeeded', recordsOut: 70 });
+      expect(resumed).toMatchObject({ status: 'succeeded', recordsOut: 100 - cut.recordsOut });
       const ids = sink.records.map((r) => r.id);
       expect(new Set(ids).size).toBe(100);
       expect(ids).toHaveLength(100);
