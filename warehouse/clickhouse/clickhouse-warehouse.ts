@@ -463,10 +463,10 @@ export class ClickHouseWarehouse implements Warehouse, WarehouseWriter, KpiQuery
     const first = new Map<string, MovementDbRow>();
     for (const m of movements) if (!first.has(m.id)) first.set(m.id, m);
     if (first.size === 0) return [];
-    const query =
-      sql`SELECT id FROM ${clickhouseSql.table('movement_ids')} WHERE id IN ${sqlList([...first.keys()])}`.toSql(
-        'clickhouse',
-      );
+    // Without FINAL: whether an id was recorded does not depend on its unmerged copies, and
+    // FINAL (a single-threaded merge of every granule the ids touch, i.e. most of the table
+    // for random ids) made this lookup grow with the table.
+    const query = sql`SELECT id FROM movement_ids WHERE id IN ${sqlList([...first.keys()])}`.toSql('clickhouse');
     const client = this.#require();
     try {
       const result = await client.query({
