@@ -99,6 +99,9 @@ export async function composeHub(config: HubConfig, logger: Logger, signal?: Abo
         topicPrefix: config.kafkaTopicPrefix,
         writer: warehouse,
         logger,
+        batchSize: config.sinkBatchSize,
+        batchBytes: config.sinkBatchBytes,
+        batchMs: config.sinkBatchMs,
       });
     },
     health: async () => ({ warehouse: await warehouse.health(), stream: await sink.health() }),

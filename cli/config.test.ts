@@ -55,6 +55,17 @@ describe('loadConfig', () => {
     );
   });
 
+  it('reads the sink batch bounds, with defaults that keep the sink under its memory budget', () => {
+    expect(loadConfig({ env: {} })).toMatchObject({ sinkBatchSize: 10000, sinkBatchBytes: 4194304, sinkBatchMs: 50 });
+    const c = loadConfig({
+      env: { HUB_SINK_BATCH_SIZE: '2000', HUB_SINK_BATCH_BYTES: '1048576', HUB_SINK_BATCH_MS: '20' },
+    });
+    expect(c).toMatchObject({ sinkBatchSize: 2000, sinkBatchBytes: 1048576, sinkBatchMs: 20 });
+    expect(fail(() => loadConfig({ env: { HUB_SINK_BATCH_BYTES: '1000' } })).message).toContain(
+      'HUB_SINK_BATCH_BYTES must be an integer >= 65536',
+    );
+  });
+
   it('refuses half a distributed setup, naming the missing variable', () => {
     const e = fail(() => loadConfig({ env: { HUB_KAFKA_BROKERS: '127.0.0.1:19092' } }));
     expect(e.message).toMatch(/^Invalid configuration: HUB_CLICKHOUSE_URL must be set too/);

@@ -77,6 +77,30 @@ export const configSchema = {
       'x-env': 'HUB_KAFKA_REPLICATION_FACTOR',
       description: 'Replication factor of topics created by `hub migrate`.',
     },
+    sinkBatchSize: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 100000,
+      default: 10000,
+      'x-env': 'HUB_SINK_BATCH_SIZE',
+      description: 'The Kafka→ClickHouse sink writes a batch once it holds this many messages…',
+    },
+    sinkBatchBytes: {
+      type: 'integer',
+      minimum: 65536,
+      default: 4194304,
+      'x-env': 'HUB_SINK_BATCH_BYTES',
+      description:
+        '…or this many bytes of messages (values, keys, headers): the bound on what the sink holds, whatever the backlog. Larger batches drain a backlog faster and use more memory.',
+    },
+    sinkBatchMs: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 60000,
+      default: 50,
+      'x-env': 'HUB_SINK_BATCH_MS',
+      description: "…or once its oldest message waited this long (ms): the sink's share of the freshness lag.",
+    },
     clickhouseUrl: {
       type: 'string',
       pattern: '^https?://',
