@@ -124,13 +124,6 @@ function toRow({ connector, source, lags }: LagGroup, ackMs: number, sink: strin
   };
 }
 
-function observeGroups(groups: readonly LagGroup[]): void {
-  for (const { connector, source, lags } of groups) {
-    const labels = { connector, source };
-    for (const lag of lags) freshnessSeconds.observe(labels, lag / 1000);
-  }
-}
-
 /**
  * The lags of a batch made queryable at `ackMs`, grouped by connector and source. Records
  * without a lineage time (or with one in the future, a skewed clock) are left out.
@@ -144,14 +137,9 @@ export function freshnessRows(
   return lagGroups(records, ackMs, fallbackConnector).map((g) => toRow(g, ackMs, sink));
 }
 
-/** Observes every lag of the batch in `hub_freshness_seconds`. */
-export function observeFreshness(records: readonly CanonicalResource[], ackMs: number, fallbackConnector = ''): void {
-  observeGroups(lagGroups(records, ackMs, fallbackConnector));
-}
-
 /**
- * Both of the above in one pass over the batch: observes every lag in
- * `hub_freshness_seconds` and returns the rows to store.
+ * `freshnessRows`, and every lag of the batch observed in `hub_freshness_seconds`, in one
+ * pass over the batch.
  */
 export function measureFreshness(
   records: readonly CanonicalResource[],
@@ -160,7 +148,10 @@ export function measureFreshness(
   fallbackConnector = '',
 ): FreshnessRow[] {
   const groups = lagGroups(records, ackMs, fallbackConnector);
-  observeGroups(groups);
+  for (const { connector, source, lags } of groups) {
+    const labels = { connector, source };
+    for (const lag of lags) freshnessSeconds.observe(labels, lag / 1000);
+  }
   return groups.map((g) => toRow(g, ackMs, sink));
 }
 
@@ -190,12 +181,8 @@ export async function recordFreshness(
   const records = out.size === 0 ? batch : batch.filter((r) => !out.has(r));
   if (records.length === 0) return;
   const ackMs = Date.now();
-  if (!isFreshnessStore(writer)) {
-    observeFreshness(records, ackMs, fallbackConnector);
-    return;
-  }
   const rows = measureFreshness(records, ackMs, sink, fallbackConnector);
-  if (rows.length > 0) await writer.insertFreshness(rows).catch(() => undefined);
+  if (rows.length > 0 && isFreshnessStore(writer)) await writer.insertFreshness(rows).catch(() => undefined);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -41,10 +41,10 @@ import {
   type ResourceTableName,
   shipmentLocationIds,
   type TableSpec,
+  withShipmentRegions,
 } from '../sql/resource-tables.js';
 import {
   type ColumnKind,
-  columnParams,
   type EncodedColumns,
   encodeColumns,
   type ParamColumn,
@@ -109,23 +109,20 @@ const COLUMN_KIND: Readonly<Record<ColumnType, ColumnKind>> = {
  * newest version, as the entity tables above; the others (lines, status history) take a
  * higher version only.
  */
-function tableStage(spec: TableSpec): Stage {
-  const columns = spec.columns.map(([name, type]): ParamColumn => ({ name, kind: COLUMN_KIND[type] }));
+function tableStage(name: ResourceTableName): Stage & { readonly name: ResourceTableName; readonly hasDoc: boolean } {
+  const spec: TableSpec = RESOURCE_TABLES[name];
+  const columns = spec.columns.map(([column, type]): ParamColumn => ({ name: column, kind: COLUMN_KIND[type] }));
   const hasDoc = spec.columns.some(([, type]) => type === 'doc');
-  return stage(spec.name, columns, (names) => {
+  const insert = stage(spec.name, columns, (names) => {
     if (hasDoc) return upsert(spec.name, spec.key.join(', '), names);
     const sets = names.filter((c) => !spec.key.includes(c)).map((c) => `${c} = excluded.${c}`);
     return `ON CONFLICT (${spec.key.join(', ')}) DO UPDATE SET ${sets.join(', ')}
     WHERE excluded.version > ${spec.name}.version`;
   });
+  return { ...insert, name, hasDoc };
 }
 
-const TABLE_STAGES: readonly (Stage & { readonly name: ResourceTableName; readonly hasDoc: boolean })[] =
-  RESOURCE_TABLE_NAMES.map((t) => ({
-    ...tableStage(RESOURCE_TABLES[t]),
-    name: t,
-    hasDoc: RESOURCE_TABLES[t].columns.some(([, type]) => type === 'doc'),
-  }));
+const TABLE_STAGES = RESOURCE_TABLE_NAMES.map(tableStage);
 
 const STAGES = {
   locations: stage(
@@ -260,26 +257,12 @@ const ROWS_PER_STATEMENT = 4096;
 const MOVEMENTS_PER_STATEMENT = 16_384;
 
 /** Inserts rows into a stage's table; returns the rows inserted or updated. */
-async function insertRows(
-  conn: DuckDBConnection,
-  s: Stage,
-  rows: readonly object[],
-  computed?: Readonly<Record<string, unknown[]>>,
-): Promise<number> {
+async function insertRows(conn: DuckDBConnection, s: Stage, rows: readonly object[]): Promise<number> {
   let changed = 0;
   for (let offset = 0; offset < rows.length; offset += ROWS_PER_STATEMENT) {
-    const end = Math.min(rows.length, offset + ROWS_PER_STATEMENT);
-    const part = offset === 0 && end === rows.length ? rows : rows.slice(offset, end);
-    const { select, params } =
-      computed === undefined
-        ? rowParams(s.columns, part)
-        : columnParams(
-            s.columns,
-            s.columns.map(
-              (c) =>
-                computed[c.name]?.slice(offset, end) ?? part.map((row) => (row as Record<string, unknown>)[c.name]),
-            ),
-          );
+    const part =
+      offset === 0 && rows.length <= ROWS_PER_STATEMENT ? rows : rows.slice(offset, offset + ROWS_PER_STATEMENT);
+    const { select, params } = rowParams(s.columns, part);
     changed += (await conn.run(s.statement(select), params)).rowsChanged;
   }
   return changed;
@@ -409,9 +392,8 @@ async function insertRecordRows(
   written += await insertRows(conn, STAGES.lots, rows.lots);
   written += await insertRows(conn, STAGES.resources, rows.resources);
   for (const s of TABLE_STAGES) {
-    const tableRows = rows.tables[s.name];
+    let tableRows = rows.tables[s.name];
     if (tableRows.length === 0) continue;
-    let computed: Record<string, string[]> | undefined;
     if (s.name === 'shipments') {
       // The shipments' regions, from the locations stored now (this batch's included).
       const regions = new Map<string, string>();
@@ -422,12 +404,9 @@ async function insertRecordRows(
         );
         for (const [id, region] of reader.getRows()) regions.set(String(id), String(region));
       }
-      computed = {
-        origin_region_id: tableRows.map((row) => regions.get(String(row.origin_id)) ?? ''),
-        destination_region_id: tableRows.map((row) => regions.get(String(row.destination_id)) ?? ''),
-      };
+      tableRows = withShipmentRegions(tableRows, regions);
     }
-    const changed = await insertRows(conn, s, tableRows, computed);
+    const changed = await insertRows(conn, s, tableRows);
     // Lines and history entries are parts of a record, not records: `written` counts records.
     if (s.hasDoc) written += changed;
   }

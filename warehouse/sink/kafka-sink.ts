@@ -329,9 +329,10 @@ class SinkRunner {
       this.#stopSignal.abort();
       await this.#loop;
       await this.#flushing;
-      // What was read but not yet written gets one attempt; if it fails it is simply read
-      // again by whoever owns the partitions next.
-      if (this.#buffer.length > 0 && !this.#unacknowledged) await this.#flush(this.#takeBuffer(this.#buffer.length));
+      // What was read but not yet written gets one attempt, a batch at a time (each within
+      // `batchBytes`); if one fails, it and the rest are read again by whoever owns the
+      // partitions next.
+      while (this.#buffer.length > 0 && !this.#unacknowledged) await this.#flush(this.#takeBuffer(this.#batchSize));
       await Promise.all(this.#observing);
       // Every dead letter of a committed batch was acknowledged already: this only drains.
       await this.#producer.close();

@@ -291,31 +291,6 @@ export function secondsMs(value: unknown): number | null {
   return Math.floor(ms / 1000) * 1000;
 }
 
-const pad2 = (n: number): string => (n < 10 ? `0${n}` : String(n));
-
-/**
- * `new Date(ms).toISOString()` for a whole second from 1970 on (`YYYY-MM-DDThh:mm:ss.000Z`),
- * without a Date: a shipment's history formats one per entry, and the Date path costs ~10×.
- * Civil-from-days after Howard Hinnant's `chrono` algorithms.
- */
-export function isoSeconds(ms: number): string {
-  const seconds = Math.floor(ms / 1000);
-  const days = Math.floor(seconds / 86_400);
-  const rest = seconds - days * 86_400;
-  const z = days + 719_468;
-  const era = Math.floor(z / 146_097);
-  const doe = z - era * 146_097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const m = mp < 10 ? mp + 3 : mp - 9;
-  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
-  const hh = Math.floor(rest / 3600);
-  const mm = Math.floor((rest % 3600) / 60);
-  return `${y}-${pad2(m)}-${pad2(d)}T${pad2(hh)}:${pad2(mm)}:${pad2(rest % 60)}.000Z`;
-}
-
 function day(value: unknown): string | null {
   const text = str(value);
   if (text === null || !/^\d{4}-\d{2}-\d{2}$/.test(text.slice(0, 10))) return null;
@@ -432,7 +407,7 @@ export function resourceTableRows(r: CanonicalResource): ResourceRowsByTable {
         }
         const status = str(raw);
         if (status === null) continue;
-        const id = `${isoSeconds(at)}|${status}`;
+        const id = `${new Date(at).toISOString()}|${status}`;
         historyRows.set(id, { shipment_id: r.id, id, status, status_at: at, changed_by: str(h.by), version });
       }
       return {
