@@ -266,7 +266,12 @@ describeWithService('kafka', 'Kafka record sink and sink (real broker)', (broker
           // data partition have been read.
           await until(() => {
             const stats = consumer.stats();
-            return stats.records === N && stats.ownDeadLettersSkipped === 2 && stats.inFlight === 0;
+            return (
+              stats.records === N &&
+              stats.deadLetters === 2 &&
+              stats.ownDeadLettersSkipped === 2 &&
+              stats.inFlight === 0
+            );
           }, 30_000);
         } finally {
           await consumer.stop();
