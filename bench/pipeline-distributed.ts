@@ -27,6 +27,7 @@ import { createClickHouseClient } from '../warehouse/clickhouse/clickhouse-clien
 import { ClickHouseWarehouse } from '../warehouse/clickhouse/clickhouse-warehouse.js';
 import { ensureTopics, FileStateStore, KafkaRecordSink } from '../warehouse/index.js';
 import { movementRow } from '../warehouse/sql/resource-rows.js';
+import { childProfileFlags, profiled } from './lib/cpu-profile.js';
 
 const CH_URL = process.env.HUB_TEST_CLICKHOUSE_URL ?? 'http://127.0.0.1:18123';
 const BROKERS = process.env.HUB_TEST_KAFKA_BROKERS ?? '127.0.0.1:19092';
@@ -110,7 +111,14 @@ async function countRows(table: string, where = ''): Promise<number> {
 const sinkNodeFlags = (process.env.BENCH_SINK_NODE_FLAGS ?? '--max-old-space-size=512').split(' ').filter(Boolean);
 const sinkProcess = spawn(
   process.execPath,
-  [...sinkNodeFlags, '--import', 'tsx', fileURLToPath(new URL('../cli/main.ts', import.meta.url)), 'sink'],
+  [
+    ...sinkNodeFlags,
+    ...childProfileFlags(),
+    '--import',
+    'tsx',
+    fileURLToPath(new URL('../cli/main.ts', import.meta.url)),
+    'sink',
+  ],
   {
     env: {
       ...process.env,
@@ -160,20 +168,23 @@ try {
   // 1. Throughput.
   let produced = 0;
   const t0 = performance.now();
-  while (performance.now() - t0 < SECONDS * 1000) {
-    const at = new Date().toISOString();
-    const records = Array.from({ length: BATCH }, (_, k) => event(1_000_000 + produced + k, 'bench-throughput', at));
-    await producer.write({
-      connector: 'bench-throughput',
-      stream: 'stock_movements',
-      records,
-      deadLetters: [],
-      state: undefined,
-    });
-    produced += BATCH;
-  }
-  const producedSeconds = (performance.now() - t0) / 1000;
-  const landed = await waitForRows('stock_movements', produced + 1);
+  let producedSeconds = 0;
+  const landed = await profiled('producer-throughput', async () => {
+    while (performance.now() - t0 < SECONDS * 1000) {
+      const at = new Date().toISOString();
+      const records = Array.from({ length: BATCH }, (_, k) => event(1_000_000 + produced + k, 'bench-throughput', at));
+      await producer.write({
+        connector: 'bench-throughput',
+        stream: 'stock_movements',
+        records,
+        deadLetters: [],
+        state: undefined,
+      });
+      produced += BATCH;
+    }
+    producedSeconds = (performance.now() - t0) / 1000;
+    return waitForRows('stock_movements', produced + 1);
+  });
   const hubSeconds = (landed - t0) / 1000;
   const sinkPeakRssMb = peakRssMb();
 

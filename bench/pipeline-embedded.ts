@@ -20,6 +20,7 @@ import { simulator } from '../connectors/simulator/src/index.js';
 import type { CanonicalResource } from '../core/index.js';
 import { createDuckDbWarehouse } from '../warehouse/index.js';
 import { movementRow } from '../warehouse/sql/resource-rows.js';
+import { profiled } from './lib/cpu-profile.js';
 
 const QUICK = process.argv.includes('--quick');
 const N = QUICK ? 20_000 : 100_000;
@@ -37,13 +38,15 @@ async function hubRun(): Promise<{ seconds: number; movements: number; checkpoin
   }, 50);
   try {
     const t0 = performance.now();
-    const report = await runConnector({
-      connector: simulator,
-      config: { seed: SEED, movements: N, checkpoint_every: CHECKPOINT },
-      sink: warehouse,
-      batchSize: CHECKPOINT,
-      failureBudget: false,
-    });
+    const report = await profiled('hub-pipeline', () =>
+      runConnector({
+        connector: simulator,
+        config: { seed: SEED, movements: N, checkpoint_every: CHECKPOINT },
+        sink: warehouse,
+        batchSize: CHECKPOINT,
+        failureBudget: false,
+      }),
+    );
     const seconds = (performance.now() - t0) / 1000;
     if (report.status !== 'succeeded') throw new Error(`hub run ${report.status}: ${JSON.stringify(report.error)}`);
     return {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash as oneShotHash } from 'node:crypto';
 import { canonicalJson } from '../lineage/lineage.js';
 import { issue, type ValidationIssue, type ValidationResult } from '../model/issues.js';
 import { RESOURCE_TYPES, type ResourceType, SCHEMA_VERSION, schemaId } from '../model/schemas.js';
@@ -56,7 +56,21 @@ export function aggregateId(resource: Pick<Resource, 'resourceType' | 'id'>): st
  * record is recognised downstream (idempotent writes key on it), and any change gives a new one.
  */
 export function eventId(resource: Resource): string {
-  const h = createHash('sha256').update(canonicalJson(resource), 'utf8').digest();
+  return eventIdOfCanonicalJson(canonicalJson(resource));
+}
+
+// One-shot hashing (Node ≥ 20.12) allocates no Hash object per event.
+const sha256: (text: string) => Buffer =
+  typeof oneShotHash === 'function'
+    ? (text) => oneShotHash('sha256', text, 'buffer') as unknown as Buffer
+    : (text) => createHash('sha256').update(text, 'utf8').digest();
+
+/**
+ * `eventId` of the resource whose canonical JSON (`canonicalJson`) is `text`: for a producer
+ * that needs that text anyway (as the message body), so the resource is serialised once.
+ */
+export function eventIdOfCanonicalJson(text: string): string {
+  const h = sha256(text);
   h[6] = ((h[6] as number) & 0x0f) | 0x80;
   h[8] = ((h[8] as number) & 0x3f) | 0x80;
   const x = h.subarray(0, 16).toString('hex');
@@ -179,15 +193,16 @@ export interface IncomingKafkaMessage {
  * The Kafka binding of an event, binary content mode: the data (JSON) is the value, each
  * context attribute and extension a `ce_<name>` header, `datacontenttype` the `content-type`
  * header, and the key the event subject (the aggregate id), so order is kept per aggregate.
+ * `dataJson`, when given, is the data already serialised (e.g. its canonical JSON).
  */
-export function toKafkaMessage(event: CloudEvent): KafkaMessage {
+export function toKafkaMessage(event: CloudEvent, dataJson?: string): KafkaMessage {
   const headers: Array<Record<string, string>> = [{ 'content-type': event.datacontenttype ?? JSON_CONTENT_TYPE }];
   for (const [name, value] of Object.entries(event)) {
     if (name === 'data' || name === 'datacontenttype' || value === undefined) continue;
     headers.push({ [`ce_${name}`]: String(value) });
   }
   const key = event.subject ?? event.id;
-  return { key, value: Buffer.from(JSON.stringify(event.data ?? null), 'utf8'), headers };
+  return { key, value: Buffer.from(dataJson ?? JSON.stringify(event.data ?? null), 'utf8'), headers };
 }
 
 function headerMap(headers: IncomingKafkaMessage['headers']): Map<string, string> {

@@ -3,6 +3,7 @@ export {
   type CloudEvent,
   EVENT_TYPE_PREFIX,
   eventId,
+  eventIdOfCanonicalJson,
   eventType,
   fromKafkaMessage,
   type IncomingKafkaMessage,

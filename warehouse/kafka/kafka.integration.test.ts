@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { canonicalJson } from '../../core/lineage/lineage.js';
 import type { CanonicalResource, DeadLetter, WarehouseWriter } from '../../core/ports/index.js';
 import { describeWithService, isCI, randomName, requireService, serviceUrl } from '../../test/services.js';
 import { createClickHouseClient } from '../clickhouse/clickhouse-client.js';
@@ -58,8 +59,9 @@ function movement(i: number): CanonicalResource {
 }
 
 /** Order-independent digest of a set of records: sha256 over the sorted JSON lines. */
+/** Content checksum of a set of records, whatever their order and their members' order. */
 function checksum(records: Iterable<CanonicalResource>): string {
-  const lines = [...records].map((r) => JSON.stringify(r)).sort();
+  const lines = [...records].map((r) => canonicalJson(r)).sort();
   return createHash('sha256').update(lines.join('\n')).digest('hex');
 }
 

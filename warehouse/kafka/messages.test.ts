@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toKafkaMessage } from '../../core/index.js';
+import { canonicalJson, eventId, type Resource, toKafkaMessage } from '../../core/index.js';
 import type { CanonicalResource, DeadLetter } from '../../core/ports/index.js';
 import {
   DEAD_LETTER_EVENT_TYPE,
@@ -38,6 +38,18 @@ describe('hub messages', () => {
     expect(m.topic).toBe('hub.stock-movements');
     expect(m.key).toBe('Location/souss-massa-wh1|Product/water-5l');
     expect(decodeMessage(consumed(m))).toEqual({ kind: 'record', record: movement });
+  });
+
+  it('sends the canonical JSON as the body, and its hash as the event id (one serialisation)', () => {
+    const m = encodeRecord(movement, 'simulator', 'hub.');
+    expect(m.value?.toString('utf8')).toBe(canonicalJson(movement));
+    const id = (m.headers as Record<string, string>[]).find((h) => 'ce_id' in h)?.ce_id;
+    expect(id).toBe(eventId(movement as unknown as Resource));
+    // The same content with its members in another order is the same event.
+    const reordered = Object.fromEntries(Object.entries(movement).reverse()) as unknown as CanonicalResource;
+    const again = encodeRecord(reordered, 'simulator', 'hub.');
+    expect(again.value).toEqual(m.value);
+    expect((again.headers as Record<string, string>[]).find((h) => 'ce_id' in h)?.ce_id).toBe(id);
   });
 
   it('keys every other resource by its aggregate id', () => {

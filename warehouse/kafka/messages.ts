@@ -3,6 +3,7 @@ import {
   type CloudEvent,
   canonicalJson,
   EVENT_TYPE_PREFIX,
+  eventIdOfCanonicalJson,
   fromKafkaMessage,
   HubError,
   JSON_CONTENT_TYPE,
@@ -66,7 +67,12 @@ function referenceOf(value: unknown): string | undefined {
  * id) on its family's topic. `connector` names the event source, `/connectors/<connector>`.
  */
 export function encodeRecord(resource: CanonicalResource, connector: string, prefix: string): OutgoingMessage {
-  const message = toKafkaMessage(wrap(resource as unknown as Resource, { source: `/connectors/${connector}` }));
+  // The canonical JSON is both what the event id hashes and the message body: serialised once.
+  const text = canonicalJson(resource);
+  const message = toKafkaMessage(
+    wrap(resource as unknown as Resource, { source: `/connectors/${connector}`, id: eventIdOfCanonicalJson(text) }),
+    text,
+  );
   return { topic: recordTopic(resource.resourceType, prefix), ...message, key: stockLineKey(resource) ?? message.key };
 }
 
