@@ -22,6 +22,7 @@ import { runConnector } from '../connectors/index.js';
 import { simulator } from '../connectors/simulator/src/index.js';
 import type { CanonicalResource, ExportQuery, Warehouse } from '../core/ports/index.js';
 import { createClickHouseWarehouse, createDuckDbWarehouse } from '../warehouse/index.js';
+import { profiled } from './lib/cpu-profile.js';
 
 interface AutocannonResult {
   requests: { average: number };
@@ -31,6 +32,7 @@ interface AutocannonResult {
 }
 // autocannon ships no types.
 const autocannon = createRequire(import.meta.url)('autocannon') as (options: {
+  workers?: number;
   url: string;
   connections: number;
   duration: number;
@@ -52,8 +54,13 @@ interface Load {
   non2xx: number;
 }
 
+/**
+ * autocannon in a worker thread of its own: on the server's thread, the load generator took
+ * half of the one core the server runs on (the Fastify hello-world measured 9.3k req/s that
+ * way, 18.7k with the client in a worker, on this 2-core machine).
+ */
 async function load(url: string, headers: Record<string, string> = {}): Promise<Load> {
-  const r = await autocannon({ url, connections: CONNECTIONS, duration: SECONDS, headers });
+  const r = await autocannon({ url, connections: CONNECTIONS, duration: SECONDS, headers, workers: 1 });
   return {
     requestsPerSecond: Math.round(r.requests.average),
     p50Ms: r.latency.p50,
@@ -73,7 +80,7 @@ async function helloWorld(): Promise<Load> {
   app.get('/hello', async () => ({ hello: 'world' }));
   const base = await listen(app);
   try {
-    return await load(`${base}/hello`);
+    return await profiled('hello-world', () => load(`${base}/hello`));
   } finally {
     await app.close();
   }
@@ -109,7 +116,12 @@ async function api(
   };
 }
 
-async function stockLoad(warehouse: Warehouse, dir: string, rateLimitPerMinute = 0): Promise<Load & { url: string }> {
+async function stockLoad(
+  label: string,
+  warehouse: Warehouse,
+  dir: string,
+  rateLimitPerMinute = 0,
+): Promise<Load & { url: string }> {
   const [row] = await warehouse.stockOnHand({ limit: 1 });
   if (!row) throw new Error('no stock to read');
   const server = await api(warehouse, dir, rateLimitPerMinute);
@@ -117,7 +129,8 @@ async function stockLoad(warehouse: Warehouse, dir: string, rateLimitPerMinute =
     const url = `${server.base}/v1/stock?warehouse=${encodeURIComponent(row.locationId)}&product=${encodeURIComponent(row.productId)}`;
     const check = await fetch(url, { headers: { authorization: `Bearer ${server.key}` } });
     if (check.status !== 200) throw new Error(`stock answered ${check.status}`);
-    return { url: url.replace(server.base, ''), ...(await load(url, { authorization: `Bearer ${server.key}` })) };
+    const measured = await profiled(label, () => load(url, { authorization: `Bearer ${server.key}` }));
+    return { url: url.replace(server.base, ''), ...measured };
   } finally {
     await server.close();
   }
@@ -187,8 +200,10 @@ async function exportRun(): Promise<Record<string, unknown>> {
       peakRss = Math.max(peakRss, process.memoryUsage().rss);
     }, 20);
     await download(`${url}?to=2025-01-01T00:01:00Z`, server.key, 'application/vnd.apache.arrow.stream'); // warm-up
-    const arrow = await download(url, server.key, 'application/vnd.apache.arrow.stream');
-    const ndjson = await download(url, server.key, 'application/x-ndjson');
+    const arrow = await profiled('export-arrow', () =>
+      download(url, server.key, 'application/vnd.apache.arrow.stream'),
+    );
+    const ndjson = await profiled('export-ndjson', () => download(url, server.key, 'application/x-ndjson'));
     clearInterval(timer);
     if (arrow.rows !== EXPORT_ROWS || ndjson.rows !== EXPORT_ROWS) {
       throw new Error(`row counts: arrow ${arrow.rows}, ndjson ${ndjson.rows}, expected ${EXPORT_ROWS}`);
@@ -235,8 +250,8 @@ async function duckdbStock(): Promise<{ open: Load & { url: string }; rateLimite
       failureBudget: false,
     });
     if (report.status !== 'succeeded') throw new Error(`simulator ${report.status}`);
-    const open = await stockLoad(warehouse, dir);
-    const rateLimited = await stockLoad(warehouse, dir, UNREACHED_LIMIT);
+    const open = await stockLoad('stock-duckdb', warehouse, dir);
+    const rateLimited = await stockLoad('stock-duckdb-rate-limited', warehouse, dir, UNREACHED_LIMIT);
     return { open, rateLimited };
   } finally {
     await warehouse.close();
@@ -260,7 +275,7 @@ async function clickhouseStock(url: string): Promise<Load & { url: string }> {
     // Dimensions before movements, as the sink does.
     records.sort((a, b) => Number(a.resourceType === 'StockMovement') - Number(b.resourceType === 'StockMovement'));
     for (let i = 0; i < records.length; i += 20_000) await warehouse.insertRecords(records.slice(i, i + 20_000));
-    return await stockLoad(warehouse, dir);
+    return await stockLoad('stock-clickhouse', warehouse, dir);
   } finally {
     await warehouse.dropDatabase().catch(() => undefined);
     await warehouse.close();
