@@ -28,6 +28,7 @@ import { ClickHouseWarehouse } from '../warehouse/clickhouse/clickhouse-warehous
 import { ensureTopics, FileStateStore, KafkaRecordSink } from '../warehouse/index.js';
 import { movementRow } from '../warehouse/sql/resource-rows.js';
 import { childProfileFlags, profiled } from './lib/cpu-profile.js';
+import { cpuMeter, servicePid } from './lib/process-cpu.js';
 
 const CH_URL = process.env.HUB_TEST_CLICKHOUSE_URL ?? 'http://127.0.0.1:18123';
 const BROKERS = process.env.HUB_TEST_KAFKA_BROKERS ?? '127.0.0.1:19092';
@@ -38,6 +39,7 @@ const tag = randomBytes(4).toString('hex');
 const database = `bench_dist_${tag}`;
 const prefix = `bench${tag}.`;
 const dataDir = mkdtempSync(join(tmpdir(), 'bench-dist-'));
+const CHECKOUT = fileURLToPath(new URL('..', import.meta.url));
 
 /** A pool of simulator movements (the canonical events), reused with new ids to sustain the run. */
 async function movementPool(n: number): Promise<CanonicalResource[]> {
@@ -167,6 +169,14 @@ try {
 
   // 1. Throughput.
   let produced = 0;
+  // Where the two cores went while the events flowed: this process (the producer), the sink,
+  // and the servers scripts/services runs (when the bench runs against those).
+  const meter = cpuMeter({
+    producer: process.pid,
+    sink: sinkPid,
+    kafka: servicePid(CHECKOUT, 'kafka'),
+    clickhouse: servicePid(CHECKOUT, 'clickhouse'),
+  });
   const t0 = performance.now();
   let producedSeconds = 0;
   const landed = await profiled('producer-throughput', async () => {
@@ -186,6 +196,7 @@ try {
     return waitForRows('stock_movements', produced + 1);
   });
   const hubSeconds = (landed - t0) / 1000;
+  const cpu = meter.stop();
   const sinkPeakRssMb = peakRssMb();
 
   // Raw baseline: the same rows, JSONEachRow, 10,000 per INSERT, into a table of the same schema.
@@ -258,6 +269,8 @@ try {
       rawInsertRowsPerSecond: Math.round(rawRate),
       ratioHubToRaw: Number((hubRate / rawRate).toFixed(3)),
       sinkPeakRssMb: Math.round(sinkPeakRssMb),
+      cpuSeconds: cpu.cpuSeconds,
+      coresBusy: cpu.coresBusy,
       sinkNodeFlags,
       lagUnderLoad: throughputFresh ?? null,
     },
@@ -275,6 +288,12 @@ try {
       `vs raw insert ${result.throughput.rawInsertRowsPerSecond}/s (ratio ${result.throughput.ratioHubToRaw}; target ≥50000/s and ≥0.25); ` +
       `sink peak RSS ${result.throughput.sinkPeakRssMb} MB; freshness at ${result.freshness.eventsPerSecond}/s: ` +
       `p50 ≤ ${fresh?.p50_seconds} s, p99 ≤ ${fresh?.p99_seconds} s, mean ${fresh?.mean_seconds} s, max ${fresh?.max_seconds} s`,
+  );
+  console.log(
+    `  CPU during the throughput run (${cpu.wallSeconds.toFixed(1)} s, ${cpus().length} cores): ` +
+      `${Object.entries(cpu.cpuSeconds)
+        .map(([name, s]) => `${name} ${s} s`)
+        .join(', ')}; ${cpu.coresBusy} cores busy`,
   );
   writeFileSync(
     fileURLToPath(new URL('./results/pipeline-distributed.json', import.meta.url)),
