@@ -105,6 +105,10 @@ async function api(
     // except in the run that measures the limiter itself (a limit it never reaches).
     rateLimitPerMinute,
   });
+  // Two empty routes inside the hub's app, to split what a request costs (`routeFloor`): the
+  // app's global hooks, then the authentication of an API key.
+  app.get('/bench/hello', { schema: { hide: true } }, async () => ({ hello: 'world' }));
+  app.get('/v1/bench-empty', { schema: { hide: true }, config: { scope: 'read' } }, async () => ({ hello: 'world' }));
   const base = await listen(app);
   return {
     base,
@@ -114,6 +118,22 @@ async function api(
       keys.close();
     },
   };
+}
+
+/**
+ * What the hub's app costs before any route's work, in the same app and run as the stock load:
+ * an empty route (global hooks only), and an empty authenticated `/v1` route.
+ */
+async function routeFloor(warehouse: Warehouse, dir: string): Promise<{ appHello: Load; authenticatedEmpty: Load }> {
+  const server = await api(warehouse, dir);
+  try {
+    const appHello = await load(`${server.base}/bench/hello`);
+    const authenticatedEmpty = await load(`${server.base}/v1/bench-empty`, { authorization: `Bearer ${server.key}` });
+    if (appHello.non2xx + authenticatedEmpty.non2xx > 0) throw new Error('an empty route did not answer 200');
+    return { appHello, authenticatedEmpty };
+  } finally {
+    await server.close();
+  }
 }
 
 async function stockLoad(
@@ -238,7 +258,11 @@ async function exportRun(): Promise<Record<string, unknown>> {
 /** Far above what the bench can send in a minute: the limiter runs on every request, never refuses. */
 const UNREACHED_LIMIT = 1_000_000_000;
 
-async function duckdbStock(): Promise<{ open: Load & { url: string }; rateLimited: Load & { url: string } }> {
+async function duckdbStock(): Promise<{
+  open: Load & { url: string };
+  rateLimited: Load & { url: string };
+  floor: { appHello: Load; authenticatedEmpty: Load };
+}> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-api-'));
   const warehouse = createDuckDbWarehouse({ dataDir: dir }) as ReturnType<typeof createDuckDbWarehouse> & ExportQuery;
   await warehouse.init();
@@ -250,9 +274,10 @@ async function duckdbStock(): Promise<{ open: Load & { url: string }; rateLimite
       failureBudget: false,
     });
     if (report.status !== 'succeeded') throw new Error(`simulator ${report.status}`);
+    const floor = await routeFloor(warehouse, dir);
     const open = await stockLoad('stock-duckdb', warehouse, dir);
     const rateLimited = await stockLoad('stock-duckdb-rate-limited', warehouse, dir, UNREACHED_LIMIT);
-    return { open, rateLimited };
+    return { open, rateLimited, floor };
   } finally {
     await warehouse.close();
     rmSync(dir, { recursive: true, force: true });
@@ -284,17 +309,25 @@ async function clickhouseStock(url: string): Promise<Load & { url: string }> {
 }
 
 const baseline = await helloWorld();
-const { open: duck, rateLimited: duckLimited } = await duckdbStock();
+const { open: duck, rateLimited: duckLimited, floor } = await duckdbStock();
 const chUrl = process.env.HUB_TEST_CLICKHOUSE_URL;
 const ch = chUrl ? await clickhouseStock(chUrl) : undefined;
 const exports = await exportRun();
 
+const ratio = (rps: number): number => Number((rps / baseline.requestsPerSecond).toFixed(3));
 const result = {
   part: 'api',
   at: new Date().toISOString(),
   machine: { cpus: cpus().length, loadavg: loadavg() },
   settings: { seconds: SECONDS, connections: CONNECTIONS, simulatorMovements: SIM_MOVEMENTS },
   helloWorld: baseline,
+  // The same app as the stock route, empty routes: what every request costs before its work.
+  appHello: { ...floor.appHello, ratioToHelloWorld: ratio(floor.appHello.requestsPerSecond) },
+  authenticatedEmpty: {
+    ...floor.authenticatedEmpty,
+    ratioToHelloWorld: ratio(floor.authenticatedEmpty.requestsPerSecond),
+  },
+  stockToAuthenticatedEmpty: Number((duck.requestsPerSecond / floor.authenticatedEmpty.requestsPerSecond).toFixed(3)),
   stockDuckDb: { ...duck, ratioToHelloWorld: Number((duck.requestsPerSecond / baseline.requestsPerSecond).toFixed(3)) },
   stockDuckDbRateLimited: {
     ...duckLimited,
