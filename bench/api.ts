@@ -14,7 +14,7 @@ import { createRequire } from 'node:module';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { RecordBatchReader } from 'apache-arrow';
+import { Worker } from 'node:worker_threads';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { ApiKeyStore } from '../api/auth/api-key-store.js';
 import { buildApi } from '../api/server.js';
@@ -174,33 +174,26 @@ async function addMovements(path: string, n: number): Promise<void> {
 }
 
 /**
- * Downloads an export and counts its rows as they arrive, keeping no bytes: the process's peak
- * RSS then measures the server's side (the export and DuckDB), not a client holding the body.
+ * Downloads an export and counts its rows as they arrive, keeping no bytes, in a worker thread
+ * (lib/export-download.mjs): the process's peak RSS then measures the server's side (the export
+ * and DuckDB), and decoding the download does not take time from the thread serving it.
  */
-async function download(
+function download(
   url: string,
   key: string,
   accept: string,
 ): Promise<{ seconds: number; megabytes: number; rows: number }> {
-  const t0 = performance.now();
-  const res = await fetch(url, { headers: { authorization: `Bearer ${key}`, accept } });
-  if (res.status !== 200 || res.body === null) throw new Error(`${url}: ${res.status} ${await res.text()}`);
-  let size = 0;
-  let rows = 0;
-  const body = res.body as ReadableStream<Uint8Array>;
-  async function* counted(): AsyncGenerator<Uint8Array> {
-    for await (const part of body) {
-      size += part.byteLength;
-      yield part;
-    }
-  }
-  if (accept === 'application/vnd.apache.arrow.stream') {
-    for await (const batch of await RecordBatchReader.from(counted())) rows += batch.numRows;
-  } else {
-    for await (const part of counted()) for (const b of part) if (b === 10) rows++;
-  }
-  const seconds = (performance.now() - t0) / 1000;
-  return { seconds, megabytes: size / 2 ** 20, rows };
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./lib/export-download.mjs', import.meta.url), {
+      workerData: { url, key, accept },
+    });
+    worker.once('message', (m: { seconds: number; megabytes: number; rows: number } | { error: string }) => {
+      void worker.terminate();
+      if ('error' in m) reject(new Error(m.error));
+      else resolve(m);
+    });
+    worker.once('error', reject);
+  });
 }
 
 async function exportRun(): Promise<Record<string, unknown>> {
