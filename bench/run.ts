@@ -7,9 +7,9 @@
  *   npm run bench -- core         # only bench/core.ts
  *   npm run bench -- --quick      # shorter runs, passed on to each part
  *   npm run bench -- pipeline-embedded --profile
- *                                 # also a V8 CPU profile of every Node process the part starts
- *                                 # (the part, and e.g. the `hub sink` child), each summarised
- *                                 # in bench/results/profiles/<part>/*.txt
+ *                                 # also V8 CPU profiles: of the part's measured phase, and of
+ *                                 # the Node processes it starts (e.g. `hub sink`), each
+ *                                 # summarised in bench/results/profiles/<part>/*.txt
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
