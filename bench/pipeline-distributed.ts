@@ -27,7 +27,7 @@ import { createClickHouseClient } from '../warehouse/clickhouse/clickhouse-clien
 import { ClickHouseWarehouse } from '../warehouse/clickhouse/clickhouse-warehouse.js';
 import { ensureTopics, FileStateStore, KafkaRecordSink } from '../warehouse/index.js';
 import { movementRow } from '../warehouse/sql/resource-rows.js';
-import { childProfileFlags, profiled } from './lib/cpu-profile.js';
+import { childProfileFlags, PROJECT_ROOT, profiled } from './lib/cpu-profile.js';
 import { cpuMeter, servicePid } from './lib/process-cpu.js';
 
 const CH_URL = process.env.HUB_TEST_CLICKHOUSE_URL ?? 'http://127.0.0.1:18123';
@@ -39,7 +39,6 @@ const tag = randomBytes(4).toString('hex');
 const database = `bench_dist_${tag}`;
 const prefix = `bench${tag}.`;
 const dataDir = mkdtempSync(join(tmpdir(), 'bench-dist-'));
-const CHECKOUT = fileURLToPath(new URL('..', import.meta.url));
 
 /** A pool of simulator movements (the canonical events), reused with new ids to sustain the run. */
 async function movementPool(n: number): Promise<CanonicalResource[]> {
@@ -174,8 +173,8 @@ try {
   const meter = cpuMeter({
     producer: process.pid,
     sink: sinkPid,
-    kafka: servicePid(CHECKOUT, 'kafka'),
-    clickhouse: servicePid(CHECKOUT, 'clickhouse'),
+    kafka: servicePid(PROJECT_ROOT, 'kafka'),
+    clickhouse: servicePid(PROJECT_ROOT, 'clickhouse'),
   });
   const t0 = performance.now();
   let producedSeconds = 0;

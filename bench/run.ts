@@ -13,9 +13,9 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type CpuProfile, formatProfileSummary, summarizeCpuProfile } from './lib/cpu-profile.js';
+import { type CpuProfile, formatProfileSummary, PROJECT_ROOT, summarizeCpuProfile } from './lib/cpu-profile.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const profile = process.argv.includes('--profile');
@@ -67,17 +67,16 @@ process.exit(failed === 0 ? 0 : 1);
  * started), named after the process's entry script, and prints where every summary is.
  */
 function summarizeProfiles(part: string, dir: string): void {
-  const root = resolve(HERE, '..');
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'))) {
     if (!file.startsWith('CPU.')) {
       process.stdout.write(`=== profile: bench/results/profiles/${part}/${file.replace(/\.cpuprofile$/, '.txt')}\n`);
       continue;
     }
     const data = JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile;
-    const entry = entryScript(data, root);
+    const entry = entryScript(data, PROJECT_ROOT);
     // tsx's own loader threads and short helper processes are not what was measured.
     if (entry === undefined) continue;
-    const summary = summarizeCpuProfile(data, root);
+    const summary = summarizeCpuProfile(data, PROJECT_ROOT);
     const pid = /^CPU\.\d+\.\d+\.(\d+)\./.exec(file)?.[1] ?? file;
     const name = `${entry.replace(/[/.]/g, '-')}-${pid}`;
     writeFileSync(join(dir, `${name}.txt`), formatProfileSummary(`bench ${part}: ${entry} (${file})`, summary));

@@ -176,15 +176,10 @@ export function formatProfileSummary(title: string, s: ProfileSummary): string {
   ].join('\n');
 }
 
-/** Node flags that write a CPU profile of the process into `dir` when it exits. */
-export function cpuProfileFlags(dir: string): string[] {
-  return ['--cpu-prof', `--cpu-prof-dir=${dir}`];
-}
-
-/** The profiling flags for a Node process a bench part starts, when the run is profiled. */
+/** `--cpu-prof` flags for a Node process a bench part starts, when the run is profiled. */
 export function childProfileFlags(env: NodeJS.ProcessEnv = process.env): string[] {
   const dir = env.BENCH_PROFILE_DIR;
-  return dir === undefined || dir === '' ? [] : cpuProfileFlags(dir);
+  return dir === undefined || dir === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}`];
 }
 
 /** The checkout's root (profiles name files relative to it). */

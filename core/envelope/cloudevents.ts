@@ -1,4 +1,4 @@
-import { createHash, hash as oneShotHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { canonicalJson } from '../lineage/lineage.js';
 import { issue, type ValidationIssue, type ValidationResult } from '../model/issues.js';
 import { RESOURCE_TYPES, type ResourceType, SCHEMA_VERSION, schemaId } from '../model/schemas.js';
@@ -59,18 +59,13 @@ export function eventId(resource: Resource): string {
   return eventIdOfCanonicalJson(canonicalJson(resource));
 }
 
-// One-shot hashing (Node ≥ 20.12) allocates no Hash object per event.
-const sha256: (text: string) => Buffer =
-  typeof oneShotHash === 'function'
-    ? (text) => oneShotHash('sha256', text, 'buffer') as unknown as Buffer
-    : (text) => createHash('sha256').update(text, 'utf8').digest();
-
 /**
  * `eventId` of the resource whose canonical JSON (`canonicalJson`) is `text`: for a producer
  * that needs that text anyway (as the message body), so the resource is serialised once.
  */
 export function eventIdOfCanonicalJson(text: string): string {
-  const h = sha256(text);
+  // One-shot hashing (Node ≥ 20.12, as package.json requires): no Hash object per event.
+  const h = hash('sha256', text, 'buffer') as unknown as Buffer;
   h[6] = ((h[6] as number) & 0x0f) | 0x80;
   h[8] = ((h[8] as number) & 0x3f) | 0x80;
   const x = h.subarray(0, 16).toString('hex');

@@ -1,4 +1,4 @@
-import { createHash, hash as oneShotHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Lineage } from '../ports/resource.js';
 
 /**
@@ -81,11 +81,8 @@ function serializeObject(value: object): string | undefined {
   return `${out}}`;
 }
 
-// One-shot hashing (Node ≥ 20.12) allocates no Hash object per record.
-const sha256Hex: (text: string) => string =
-  typeof oneShotHash === 'function'
-    ? (text) => oneShotHash('sha256', text, 'hex')
-    : (text) => createHash('sha256').update(text, 'utf8').digest('hex');
+// One-shot hashing (Node ≥ 20.12, as package.json requires): no Hash object per record.
+const sha256Hex = (text: string): string => hash('sha256', text, 'hex');
 
 /**
  * `sha256:<hex>` over the canonical JSON of the source payload, as the source gave it (a
